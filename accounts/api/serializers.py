@@ -1,0 +1,57 @@
+from rest_framework import serializers as drf_serializers
+from rest_framework_json_api import serializers
+
+from accounts import services
+from accounts.models import User
+
+
+class UserSerializer(serializers.ModelSerializer):
+    """A user as its owner (or a site admin) sees it; the password is write-only."""
+
+    password = serializers.CharField(write_only=True, trim_whitespace=False, style={"input_type": "password"})
+    is_admin = serializers.BooleanField(source="is_staff", read_only=True)
+    created_at = serializers.DateTimeField(source="date_joined", read_only=True)
+
+    class Meta:
+        model = User
+        resource_name = "user"
+        fields = ["email", "password", "first_name", "last_name", "is_verified", "is_admin", "created_at"]
+        read_only_fields = ["is_verified"]
+        # Uniqueness (ignoring case) is the registration service's to check.
+        extra_kwargs = {"email": {"validators": []}}
+
+    def create(self, validated_data):
+        return services.register_user(**validated_data)
+
+
+class UserUpdateSerializer(UserSerializer):
+    """PATCH changes the name only: the address is the login, the password has its reset flow."""
+
+    class Meta(UserSerializer.Meta):
+        fields = ["email", "first_name", "last_name", "is_verified", "is_admin", "created_at"]
+        read_only_fields = ["email", "is_verified"]
+
+    def update(self, instance, validated_data):
+        return services.update_profile(
+            instance,
+            first_name=validated_data.get("first_name", instance.first_name),
+            last_name=validated_data.get("last_name", instance.last_name),
+        )
+
+
+class LoginSerializer(drf_serializers.Serializer):
+    email = drf_serializers.CharField(max_length=254)
+    password = drf_serializers.CharField(max_length=4096, trim_whitespace=False)
+
+
+class TokenRefreshSerializer(drf_serializers.Serializer):
+    refresh_token = drf_serializers.CharField(max_length=4096)
+
+
+class PasswordResetRequestSerializer(drf_serializers.Serializer):
+    email = drf_serializers.EmailField()
+
+
+class PasswordResetSerializer(drf_serializers.Serializer):
+    token = drf_serializers.CharField(max_length=256)
+    password = drf_serializers.CharField(max_length=4096, trim_whitespace=False)

@@ -1,0 +1,14 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .views import LoginView, PasswordResetView, TokenRefreshView, UserViewSet
+
+router = SimpleRouter(trailing_slash=False)
+router.register("users", UserViewSet, basename="user")
+
+urlpatterns = [
+    path("auth/login", LoginView.as_view(), name="login"),
+    path("auth/token/refresh", TokenRefreshView.as_view(), name="token-refresh"),
+    path("auth/reset-password", PasswordResetView.as_view(), name="reset-password"),
+    *router.urls,
+]

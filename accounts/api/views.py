@@ -1,0 +1,90 @@
+from rest_framework import exceptions, mixins, permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts import services
+from accounts.permissions import visible_users
+from openevent.api import PlainJSONView
+
+from .serializers import (
+    LoginSerializer,
+    PasswordResetRequestSerializer,
+    PasswordResetSerializer,
+    TokenRefreshSerializer,
+    UserSerializer,
+    UserUpdateSerializer,
+)
+
+
+class UserViewSet(
+    mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
+    """`POST /v1/users` registers; a user reads and renames only themself, unless a site admin."""
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    lookup_value_regex = r"\d+"
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [permissions.AllowAny()]
+        return [permissions.IsAuthenticated()]
+
+    def get_queryset(self):
+        return visible_users(self.request.user)
+
+    def get_serializer_class(self):
+        return UserSerializer if self.action == "create" else UserUpdateSerializer
+
+    @action(detail=False, methods=["get"])
+    def me(self, request):
+        return Response(self.get_serializer(request.user).data)
+
+
+class LoginView(PlainJSONView):
+    """`POST /v1/auth/login {"email", "password"}` → `{"access_token", "refresh_token"}`."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    body_key = None
+
+    def post(self, request):
+        data = self.validated(LoginSerializer)
+        try:
+            return Response(services.login(**data))
+        except services.InvalidCredentials as error:
+            raise exceptions.AuthenticationFailed(str(error)) from error
+
+
+class TokenRefreshView(PlainJSONView):
+    """`POST /v1/auth/token/refresh {"refresh_token"}` → `{"access_token"}`."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    body_key = None
+
+    def post(self, request):
+        data = self.validated(TokenRefreshSerializer)
+        try:
+            return Response({"access_token": services.refresh_access_token(data["refresh_token"])})
+        except services.InvalidCredentials as error:
+            raise exceptions.AuthenticationFailed(str(error)) from error
+
+
+class PasswordResetView(PlainJSONView):
+    """`POST` asks for a reset email; `PATCH` sets the new password with the emailed token."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+
+    def post(self, request):
+        data = self.validated(PasswordResetRequestSerializer)
+        services.request_password_reset(email=data["email"], ip_address=request.META.get("REMOTE_ADDR", ""))
+        return Response({"message": "If an account has this email address, a reset link is on its way."})
+
+    def patch(self, request):
+        data = self.validated(PasswordResetSerializer)
+        try:
+            user = services.reset_password(token=data["token"], password=data["password"])
+        except services.InvalidResetToken as error:
+            raise exceptions.NotFound(str(error)) from error
+        return Response({"id": str(user.pk), "email": user.email, "name": user.name})

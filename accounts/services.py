@@ -1,0 +1,178 @@
+"""The accounts domain: registration, profile changes, JWT login and the two-step password reset.
+
+Services take the acting user and plain values, never a request. Failures are
+`django.core.exceptions.ValidationError` (bad input), `RateLimited`, or the exceptions below.
+"""
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from openevent import ratelimit
+
+from .models import PasswordResetToken, User
+
+logger = logging.getLogger(__name__)
+
+# Every JWT carries the user's session auth hash (an HMAC of the password hash), so a
+# password change voids every token issued before it, as it voids Django sessions.
+AUTH_HASH_CLAIM = "auth_hash"
+
+
+class InvalidCredentials(Exception):
+    """Wrong email or password, or a refresh token that is expired, malformed or revoked."""
+
+
+class InvalidResetToken(Exception):
+    """A reset token that is unknown, already used, voided or expired."""
+
+
+def _email_taken() -> ValidationError:
+    return ValidationError({"email": ["A user with this email address already exists."]})
+
+
+def register_user(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
+    email = User.objects.normalize_email(email.strip())
+    if User.objects.filter(email__iexact=email).exists():
+        raise _email_taken()
+    user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:  # registered concurrently with the same address
+        raise _email_taken() from error
+    return user
+
+
+def update_profile(user: User, *, first_name: str, last_name: str) -> User:
+    user.first_name = first_name.strip()
+    user.last_name = last_name.strip()
+    user.save(update_fields=["first_name", "last_name"])
+    return user
+
+
+def issue_tokens(user: User) -> dict[str, str]:
+    refresh = RefreshToken.for_user(user)
+    refresh[AUTH_HASH_CLAIM] = user.get_session_auth_hash()
+    return {"access_token": str(refresh.access_token), "refresh_token": str(refresh)}
+
+
+def login(*, email: str, password: str) -> dict[str, str]:
+    user = authenticate(email=email, password=password)
+    if user is None:
+        raise InvalidCredentials("No active account has this email and password.")
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    return issue_tokens(user)
+
+
+def token_is_current(token, user: User) -> bool:
+    """False for a token issued before the user's password last changed."""
+    return constant_time_compare(str(token.get(AUTH_HASH_CLAIM, "")), user.get_session_auth_hash())
+
+
+def refresh_access_token(raw_refresh_token: str) -> str:
+    try:
+        refresh = RefreshToken(raw_refresh_token)
+    except TokenError as error:
+        raise InvalidCredentials("The refresh token is invalid or expired.") from error
+    user = User.objects.filter(pk=refresh.get("user_id"), is_active=True).first()
+    if user is None or not token_is_current(refresh, user):
+        raise InvalidCredentials("The refresh token is invalid or expired.")
+    return str(refresh.access_token)
+
+
+def _hash_token(raw_token: str) -> str:
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def request_password_reset(*, email: str, ip_address: str) -> None:
+    """Email a one-time reset link if an active account has this address; the same either way.
+
+    Requests count against limits per IP address and per email address, known or not,
+    so the answer never tells which addresses have accounts.
+    """
+    window = settings.PASSWORD_RESET_LIMIT_WINDOW
+    ratelimit.hit("password-reset-ip", ip_address, settings.PASSWORD_RESET_LIMIT_PER_IP, window)
+    ratelimit.hit("password-reset-email", email, settings.PASSWORD_RESET_LIMIT_PER_EMAIL, window)
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is None:
+        return
+    raw_token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    PasswordResetToken.objects.create(
+        user=user,
+        token_hash=_hash_token(raw_token),
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
+    )
+    _send_password_reset_email(user, raw_token)
+
+
+def _send_password_reset_email(user: User, raw_token: str) -> None:
+    context = {
+        "user": user,
+        "reset_url": f"{settings.FRONTEND_URL}/reset-password?token={raw_token}",
+        "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+    }
+    message = EmailMultiAlternatives(
+        subject="Reset your OpenEvent password",
+        body=render_to_string("accounts/email/password_reset.txt", context),
+        to=[user.email],
+    )
+    message.attach_alternative(render_to_string("accounts/email/password_reset.html", context), "text/html")
+    try:
+        message.send()
+    except Exception:  # the answer must not differ for known addresses; the failure is logged
+        logger.exception("Could not send the password reset email to user %s", user.pk)
+
+
+def _usable_reset_tokens():
+    return PasswordResetToken.objects.filter(
+        used_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True
+    )
+
+
+def reset_token_is_valid(raw_token: str) -> bool:
+    return bool(raw_token) and _usable_reset_tokens().filter(token_hash=_hash_token(raw_token)).exists()
+
+
+def reset_password(*, token: str, password: str) -> User:
+    """Set a new password with an emailed token, and void every other way into the account:
+    the user's other reset tokens, their sessions and every JWT issued before now."""
+    with transaction.atomic():
+        reset = (
+            _usable_reset_tokens()
+            .select_for_update()
+            .select_related("user")
+            .filter(token_hash=_hash_token(token))
+            .first()
+        )
+        if reset is None:
+            raise InvalidResetToken("This reset link is invalid, used or expired.")
+        user = reset.user
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise ValidationError({"password": error.messages}) from error
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        PasswordResetToken.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
+    return user

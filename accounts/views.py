@@ -1,0 +1,82 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+
+from openevent.ratelimit import RateLimited
+
+from . import services
+from .forms import ForgotPasswordForm, ProfileForm, RegisterForm, ResetPasswordForm
+
+
+@sensitive_post_parameters("password1", "password2")
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("accounts:profile")
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.register_user(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome to OpenEvent! Your account is ready.")
+            return redirect("accounts:profile")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.update_profile(
+            request.user, first_name=form.cleaned_data["first_name"], last_name=form.cleaned_data["last_name"]
+        )
+        messages.success(request, "Your profile is saved.")
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+def forgot_password(request):
+    form = ForgotPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_password_reset(
+                email=form.cleaned_data["email"], ip_address=request.META.get("REMOTE_ADDR", "")
+            )
+        except RateLimited as error:
+            form.add_error(
+                None, f"Too many reset requests. Please try again in {error.retry_after // 60 + 1} minutes."
+            )
+        else:
+            return render(
+                request, "accounts/forgot_password_sent.html", {"email": form.cleaned_data["email"]}
+            )
+    return render(request, "accounts/forgot_password.html", {"form": form})
+
+
+@sensitive_post_parameters("password1", "password2", "token")
+def reset_password(request):
+    token = request.POST.get("token") or request.GET.get("token", "")
+    if not services.reset_token_is_valid(token):
+        return render(request, "accounts/reset_password_invalid.html", status=404)
+    form = ResetPasswordForm(request.POST or None, initial={"token": token})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reset_password(token=form.cleaned_data["token"], password=form.cleaned_data["password1"])
+        except ValidationError as error:
+            form.add_service_error(error)
+        except services.InvalidResetToken:  # used or expired while the form was open
+            return render(request, "accounts/reset_password_invalid.html", status=404)
+        else:
+            messages.success(request, "Your password is changed. Log in with the new one.")
+            return redirect("accounts:login")
+    return render(request, "accounts/reset_password.html", {"form": form})

@@ -1,0 +1,129 @@
+"""The JSON:API conventions every app's API shares (shared/docs/API.md, Conventions).
+
+Every 4xx and 5xx under /v1 is a JSON:API error document: DRF's exceptions through
+`exception_handler`, Django's own (unknown URL, CSRF, 500) through `error_response`.
+Validation failures are 422, as the Open Event API Server answered them.
+"""
+
+from http import HTTPStatus
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from rest_framework import exceptions, parsers, renderers
+from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework_json_api import filters, utils
+from rest_framework_json_api.exceptions import rendered_with_json_api
+from rest_framework_json_api.pagination import JsonApiPageNumberPagination
+
+from openevent.ratelimit import RateLimited
+
+API_PREFIX = "/v1/"
+JSONAPI_MEDIA_TYPE = "application/vnd.api+json"
+
+
+def error_object(status: int, detail: str, pointer: str | None = None, code: str | None = None) -> dict:
+    error = {"status": str(status), "title": HTTPStatus(status).phrase, "detail": str(detail)}
+    if pointer is not None:
+        error["source"] = {"pointer": pointer}
+    if code:
+        error["code"] = code
+    return error
+
+
+def error_response(status: int, detail: str) -> JsonResponse:
+    """A JSON:API error document for responses made outside DRF (Django's error handlers)."""
+    return JsonResponse(
+        {"errors": [error_object(status, detail)]}, status=status, content_type=JSONAPI_MEDIA_TYPE
+    )
+
+
+def _field_pointer(pointer: str | None, field: str) -> str | None:
+    if field == "detail":  # an error about the request as a whole (401, 404, 405 ...)
+        return None
+    if field == api_settings.NON_FIELD_ERRORS_KEY:
+        return pointer
+    return f"{pointer or ''}/{field}"
+
+
+def _plain_errors(detail, status: int, pointer: str | None) -> list[dict]:
+    """Flatten a DRF error detail of a plain JSON view into error objects with JSON pointers."""
+    if isinstance(detail, dict):
+        return [
+            error
+            for field, inner in detail.items()
+            for error in _plain_errors(inner, status, _field_pointer(pointer, field))
+        ]
+    if isinstance(detail, list):
+        return [error for item in detail for error in _plain_errors(item, status, pointer)]
+    return [error_object(status, detail, pointer, getattr(detail, "code", None))]
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):  # raised by a service
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, RateLimited):
+        exc = exceptions.Throttled(wait=exc.retry_after)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # not an API error: Django answers with a 500 (see openevent.views)
+    if isinstance(exc, exceptions.ValidationError):
+        response.status_code = 422
+    view = context["view"]
+    if rendered_with_json_api(view):
+        response = utils.format_drf_errors(response, context, exc)
+        for error in response.data:
+            error.setdefault("title", HTTPStatus(response.status_code).phrase)
+            if not isinstance(exc, exceptions.ValidationError):
+                error.pop("source", None)  # not about a field of the request body
+    else:
+        pointer = getattr(view, "error_pointer", "")
+        response.data = {"errors": _plain_errors(response.data, response.status_code, pointer or None)}
+    return response
+
+
+class PlainJSONView(APIView):
+    """An action endpoint that takes and returns `application/json` (API.md: *plain JSON*).
+
+    Its fields sit under `body_key` (`{"data": {...}}`), or at the top level when that is None.
+    """
+
+    parser_classes = [parsers.JSONParser]
+    renderer_classes = [renderers.JSONRenderer]
+    body_key: str | None = "data"
+
+    @property
+    def error_pointer(self) -> str:
+        return f"/{self.body_key}" if self.body_key else ""
+
+    def validated(self, serializer_class) -> dict:
+        """The request body checked by `serializer_class`; a 422 naming each bad field otherwise."""
+        body = self.request.data
+        if self.body_key is not None:
+            body = body.get(self.body_key) if isinstance(body, dict) else None
+        if not isinstance(body, dict):
+            raise exceptions.ValidationError("The request body must be a JSON object.")
+        serializer = serializer_class(data=body)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+class Pagination(JsonApiPageNumberPagination):
+    """`page[number]` and `page[size]`, with the total in `meta.count` as the contract asks."""
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["meta"]["count"] = self.page.paginator.count
+        return response
+
+
+class QueryParameterValidationFilter(filters.QueryParameterValidationFilter):
+    """Unknown or repeated query parameters are a malformed request (400), not invalid data."""
+
+    def validate_query_params(self, request):
+        try:
+            super().validate_query_params(request)
+        except exceptions.ValidationError as error:
+            raise exceptions.ParseError(error.detail[0]) from error

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.generic import TemplateView
+
+from openevent import views
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("v1/", include(("accounts.api.urls", "accounts-api"))),
+    re_path(r"^v1/(?P<path>.*)$", views.api_not_found),
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", include("accounts.urls")),
+]
+
+handler400 = views.bad_request
+handler403 = views.permission_denied
+handler404 = views.page_not_found
+handler500 = views.server_error

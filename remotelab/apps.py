@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RemotelabConfig(AppConfig):
+    name = "remotelab"
+    verbose_name = "Remote lab"
