@@ -6,7 +6,7 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --str
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format requirements system-packages
+.PHONY: run test lint requirements
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "OpenEvent needs Python 3.11 or newer"'

@@ -40,25 +40,27 @@ class InvalidResetToken(Exception):
     """A reset token that is unknown, already used, voided or expired."""
 
 
-def _email_taken() -> ValidationError:
-    return ValidationError({"email": ["A user with this email address already exists."]})
+EMAIL_TAKEN = "A user with this email address already exists."
 
 
 def register_user(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
     email = User.objects.normalize_email(email.strip())
-    if User.objects.filter(email__iexact=email).exists():
-        raise _email_taken()
     user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
+    errors = {}
+    if User.objects.filter(email__iexact=email).exists():
+        errors["email"] = [EMAIL_TAKEN]
     try:
         validate_password(password, user)
     except ValidationError as error:
-        raise ValidationError({"password": error.messages}) from error
+        errors["password"] = error.messages
+    if errors:
+        raise ValidationError(errors)
     user.set_password(password)
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError as error:  # registered concurrently with the same address
-        raise _email_taken() from error
+        raise ValidationError({"email": [EMAIL_TAKEN]}) from error
     return user
 
 

@@ -40,12 +40,19 @@ class UserViewSet(
         return Response(self.get_serializer(request.user).data)
 
 
-class LoginView(PlainJSONView):
-    """`POST /v1/auth/login {"email", "password"}` → `{"access_token", "refresh_token"}`."""
+class CredentialsView(PlainJSONView):
+    """Takes credentials in its body and ignores any `Authorization` header; bad ones are 401."""
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
     body_key = None
+
+    def get_authenticate_header(self, request):
+        return 'JWT realm="api"'
+
+
+class LoginView(CredentialsView):
+    """`POST /v1/auth/login {"email", "password"}` → `{"access_token", "refresh_token"}`."""
 
     def post(self, request):
         data = self.validated(LoginSerializer)
@@ -55,12 +62,8 @@ class LoginView(PlainJSONView):
             raise exceptions.AuthenticationFailed(str(error)) from error
 
 
-class TokenRefreshView(PlainJSONView):
+class TokenRefreshView(CredentialsView):
     """`POST /v1/auth/token/refresh {"refresh_token"}` → `{"access_token"}`."""
-
-    authentication_classes = []
-    permission_classes = [permissions.AllowAny]
-    body_key = None
 
     def post(self, request):
         data = self.validated(TokenRefreshSerializer)

@@ -1,0 +1,10 @@
+import re
+
+RESET_LINK = re.compile(r"(?P<url>https?://\S+/reset-password\?token=(?P<token>[\w-]+))")
+
+
+def reset_link_in(message) -> re.Match:
+    """The reset link of a sent password reset email (its plain text part)."""
+    match = RESET_LINK.search(message.body)
+    assert match, f"no reset link in: {message.body}"
+    return match

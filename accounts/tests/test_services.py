@@ -1,0 +1,206 @@
+import hashlib
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts import services
+from accounts.authentication import JWTAuthentication
+from accounts.models import PasswordResetToken, User
+from openevent.ratelimit import RateLimited
+
+from .factories import DEFAULT_PASSWORD, make_user
+from .helpers import reset_link_in
+
+NEW_PASSWORD = "a-brand-new-passphrase"
+
+pytestmark = pytest.mark.django_db
+
+
+def ask_reset(email="ada@example.com", ip="10.0.0.1"):
+    services.request_password_reset(email=email, ip_address=ip)
+
+
+def test_register_user_stores_a_hashed_password():
+    user = services.register_user(email="New@Example.com", password=DEFAULT_PASSWORD, first_name=" Grace ")
+    assert user.email == "New@example.com"
+    assert user.first_name == "Grace"
+    assert user.password != DEFAULT_PASSWORD
+    assert user.check_password(DEFAULT_PASSWORD)
+
+
+def test_register_user_refuses_a_taken_address_in_any_case(user):
+    with pytest.raises(ValidationError) as error:
+        services.register_user(email="ADA@example.com", password=DEFAULT_PASSWORD)
+    assert "email" in error.value.message_dict
+    assert User.objects.count() == 1
+
+
+@pytest.mark.parametrize("weak", ["short", "12345678901", "password123", "ada@example.com"])
+def test_register_user_refuses_a_weak_password_and_creates_nobody(weak):
+    with pytest.raises(ValidationError) as error:
+        services.register_user(email="ada@example.com", password=weak)
+    assert "password" in error.value.message_dict
+    assert not User.objects.exists()
+
+
+def test_login_issues_tokens_for_the_right_password_only(user):
+    tokens = services.login(email="ADA@example.com", password=DEFAULT_PASSWORD)
+    assert AccessToken(tokens["access_token"])["user_id"] == str(user.pk)
+    with pytest.raises(services.InvalidCredentials):
+        services.login(email="ada@example.com", password="wrong")
+    user.is_active = False
+    user.save()
+    with pytest.raises(services.InvalidCredentials):
+        services.login(email="ada@example.com", password=DEFAULT_PASSWORD)
+
+
+def test_reset_request_for_a_known_address_mails_a_link_with_text_and_html(user, mailoutbox, settings):
+    settings.FRONTEND_URL = "https://events.example.org"
+    ask_reset("ADA@example.com")
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == ["ada@example.com"]
+    link = reset_link_in(message)
+    assert link["url"].startswith("https://events.example.org/reset-password?token=")
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert link["url"] in html
+
+
+def test_reset_token_is_stored_only_as_its_hash(user, mailoutbox):
+    ask_reset()
+    raw = reset_link_in(mailoutbox[0])["token"]
+    assert len(raw) >= 40  # 32 random bytes from `secrets`
+    stored = PasswordResetToken.objects.get()
+    assert stored.token_hash == hashlib.sha256(raw.encode()).hexdigest()
+    row_values = PasswordResetToken.objects.values_list().get()
+    assert not any(raw in str(value) for value in row_values)
+
+
+def test_reset_tokens_differ_each_time(user, mailoutbox):
+    ask_reset()
+    ask_reset()
+    assert reset_link_in(mailoutbox[0])["token"] != reset_link_in(mailoutbox[1])["token"]
+
+
+@pytest.mark.parametrize("email", ["nobody@example.com", "ada@example.com"])
+def test_reset_request_for_an_unknown_or_inactive_address_sends_nothing(email, mailoutbox):
+    make_user(email="ada@example.com", is_active=False)
+    ask_reset(email)  # no error either: the caller cannot tell the difference
+    assert mailoutbox == []
+    assert not PasswordResetToken.objects.exists()
+
+
+def test_reset_requests_are_limited_per_address_known_or_not(user, settings, mailoutbox):
+    settings.PASSWORD_RESET_LIMIT_PER_EMAIL = 3
+    for email in ["ada@example.com", "nobody@example.com"]:
+        for attempt in range(3):
+            ask_reset(email, ip=f"10.0.{attempt}.1")
+        with pytest.raises(RateLimited):
+            ask_reset(email, ip="10.9.9.9")
+    assert len(mailoutbox) == 3
+
+
+def test_reset_requests_are_limited_per_ip_across_addresses(db, settings):
+    settings.PASSWORD_RESET_LIMIT_PER_IP = 4
+    for number in range(4):
+        ask_reset(f"person{number}@example.com", ip="192.0.2.7")
+    with pytest.raises(RateLimited) as error:
+        ask_reset("someone-else@example.com", ip="192.0.2.7")
+    assert 0 < error.value.retry_after <= settings.PASSWORD_RESET_LIMIT_WINDOW
+    ask_reset("someone-else@example.com", ip="192.0.2.8")  # another address still may
+
+
+def test_rate_limit_lifts_when_the_window_passes(user, settings):
+    settings.PASSWORD_RESET_LIMIT_PER_EMAIL = 1
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        ask_reset()
+        with pytest.raises(RateLimited):
+            ask_reset()
+        traveller.shift(timedelta(seconds=settings.PASSWORD_RESET_LIMIT_WINDOW))
+        ask_reset()
+
+
+def test_reset_password_sets_the_new_password_once(user, mailoutbox):
+    ask_reset()
+    token = reset_link_in(mailoutbox[0])["token"]
+    assert services.reset_token_is_valid(token)
+    services.reset_password(token=token, password=NEW_PASSWORD)
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    assert not services.reset_token_is_valid(token)
+    with pytest.raises(services.InvalidResetToken):
+        services.reset_password(token=token, password="yet-another-passphrase")
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+
+
+def test_a_completed_reset_voids_the_other_outstanding_tokens(user, mailoutbox):
+    ask_reset()
+    ask_reset()
+    first, second = (reset_link_in(message)["token"] for message in mailoutbox)
+    services.reset_password(token=second, password=NEW_PASSWORD)
+    with pytest.raises(services.InvalidResetToken):
+        services.reset_password(token=first, password="yet-another-passphrase")
+
+
+def test_reset_token_expires_after_the_timeout(user, mailoutbox, settings):
+    settings.PASSWORD_RESET_TIMEOUT = 600
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        ask_reset()
+        token = reset_link_in(mailoutbox[0])["token"]
+        traveller.shift(timedelta(seconds=599))
+        assert services.reset_token_is_valid(token)
+        traveller.shift(timedelta(seconds=2))
+        assert not services.reset_token_is_valid(token)
+        with pytest.raises(services.InvalidResetToken):
+            services.reset_password(token=token, password=NEW_PASSWORD)
+    user.refresh_from_db()
+    assert user.check_password(DEFAULT_PASSWORD)
+
+
+@pytest.mark.parametrize("token", ["", "not-a-token", "x" * 256])
+def test_unknown_reset_tokens_are_refused(user, token):
+    with pytest.raises(services.InvalidResetToken):
+        services.reset_password(token=token, password=NEW_PASSWORD)
+
+
+def test_a_weak_new_password_changes_nothing_and_keeps_the_token(user, mailoutbox):
+    ask_reset()
+    token = reset_link_in(mailoutbox[0])["token"]
+    with pytest.raises(ValidationError) as error:
+        services.reset_password(token=token, password="ada")
+    assert "password" in error.value.message_dict
+    user.refresh_from_db()
+    assert user.check_password(DEFAULT_PASSWORD)
+    assert services.reset_token_is_valid(token)
+
+
+def test_a_completed_reset_revokes_every_jwt_issued_before_it(user, mailoutbox):
+    old = services.issue_tokens(user)
+    ask_reset()
+    services.reset_password(token=reset_link_in(mailoutbox[0])["token"], password=NEW_PASSWORD)
+    user.refresh_from_db()
+
+    with pytest.raises(services.InvalidCredentials):
+        services.refresh_access_token(old["refresh_token"])
+    assert not services.token_is_current(AccessToken(old["access_token"]), user)
+
+    new = services.issue_tokens(user)
+    assert services.token_is_current(AccessToken(new["access_token"]), user)
+    assert services.refresh_access_token(new["refresh_token"])
+    authentication = JWTAuthentication()
+    assert authentication.get_user(authentication.get_validated_token(new["access_token"])) == user
+
+
+def test_refresh_refuses_garbage_and_deleted_users(user):
+    with pytest.raises(services.InvalidCredentials):
+        services.refresh_access_token("not.a.jwt")
+    refresh_token = services.issue_tokens(user)["refresh_token"]
+    user.delete()
+    with pytest.raises(services.InvalidCredentials):
+        services.refresh_access_token(refresh_token)

@@ -1,0 +1,57 @@
+"""Fixtures shared by every app's tests."""
+
+import json
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings):
+    """A fast password hasher, and a cache (rate limits) that no other test has touched."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+class JSONClient(APIClient):
+    """An API client that sends JSON:API documents by default, or plain JSON with `plain=True`."""
+
+    def _send(self, method, path, data, plain, **extra):
+        content_type = "application/json" if plain else "application/vnd.api+json"
+        body = data if isinstance(data, str | bytes) or data is None else json.dumps(data)
+        return getattr(super(), method)(path, body, content_type=content_type, **extra)
+
+    def post(self, path, data=None, plain=False, **extra):
+        return self._send("post", path, data, plain, **extra)
+
+    def patch(self, path, data=None, plain=False, **extra):
+        return self._send("patch", path, data, plain, **extra)
+
+    def as_user(self, user) -> "JSONClient":
+        """Authenticate every request with a fresh JWT of `user`, as an API consumer would."""
+        from accounts.services import issue_tokens
+
+        self.credentials(HTTP_AUTHORIZATION=f"JWT {issue_tokens(user)['access_token']}")
+        return self
+
+
+@pytest.fixture
+def api():
+    return JSONClient()
+
+
+@pytest.fixture
+def user(db):
+    from accounts.tests.factories import make_user
+
+    return make_user(email="ada@example.com", first_name="Ada", last_name="Lovelace")
+
+
+@pytest.fixture
+def site_admin(db):
+    from accounts.tests.factories import make_user
+
+    return make_user(email="root@example.com", is_staff=True, is_superuser=True)
