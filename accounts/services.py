@@ -4,28 +4,24 @@ Services take the acting user and plain values, never a request. Failures are
 `django.core.exceptions.ValidationError` (bad input), `RateLimited`, or the exceptions below.
 """
 
-import hashlib
-import logging
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from openevent import ratelimit
+from openevent.errors import NotFound
+from openevent.mail import send_templated_mail
+from openevent.tokens import hash_token, new_token
 
 from .models import PasswordResetToken, User
-
-logger = logging.getLogger(__name__)
 
 # Every JWT carries the user's session auth hash (an HMAC of the password hash), so a
 # password change voids every token issued before it, as it voids Django sessions.
@@ -36,7 +32,7 @@ class InvalidCredentials(Exception):
     """Wrong email or password, or a refresh token that is expired, malformed or revoked."""
 
 
-class InvalidResetToken(Exception):
+class InvalidResetToken(NotFound):
     """A reset token that is unknown, already used, voided or expired."""
 
 
@@ -101,10 +97,6 @@ def refresh_access_token(raw_refresh_token: str) -> str:
     return str(refresh.access_token)
 
 
-def _hash_token(raw_token: str) -> str:
-    return hashlib.sha256(raw_token.encode()).hexdigest()
-
-
 def request_password_reset(*, email: str, ip_address: str) -> None:
     """Email a one-time reset link if an active account has this address; the same either way.
 
@@ -117,11 +109,11 @@ def request_password_reset(*, email: str, ip_address: str) -> None:
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if user is None:
         return
-    raw_token = secrets.token_urlsafe(32)
+    raw_token, token_hash = new_token()
     now = timezone.now()
     PasswordResetToken.objects.create(
         user=user,
-        token_hash=_hash_token(raw_token),
+        token_hash=token_hash,
         created_at=now,
         expires_at=now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
     )
@@ -134,16 +126,7 @@ def _send_password_reset_email(user: User, raw_token: str) -> None:
         "reset_url": f"{settings.FRONTEND_URL}/reset-password?token={raw_token}",
         "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
     }
-    message = EmailMultiAlternatives(
-        subject="Reset your OpenEvent password",
-        body=render_to_string("accounts/email/password_reset.txt", context),
-        to=[user.email],
-    )
-    message.attach_alternative(render_to_string("accounts/email/password_reset.html", context), "text/html")
-    try:
-        message.send()
-    except Exception:  # the answer must not differ for known addresses; the failure is logged
-        logger.exception("Could not send the password reset email to user %s", user.pk)
+    send_templated_mail("accounts/email/password_reset", context, user.email, "Reset your OpenEvent password")
 
 
 def _usable_reset_tokens():
@@ -153,7 +136,7 @@ def _usable_reset_tokens():
 
 
 def reset_token_is_valid(raw_token: str) -> bool:
-    return bool(raw_token) and _usable_reset_tokens().filter(token_hash=_hash_token(raw_token)).exists()
+    return bool(raw_token) and _usable_reset_tokens().filter(token_hash=hash_token(raw_token)).exists()
 
 
 def reset_password(*, token: str, password: str) -> User:
@@ -164,7 +147,7 @@ def reset_password(*, token: str, password: str) -> User:
             _usable_reset_tokens()
             .select_for_update()
             .select_related("user")
-            .filter(token_hash=_hash_token(token))
+            .filter(token_hash=hash_token(token))
             .first()
         )
         if reset is None:

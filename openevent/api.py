@@ -15,9 +15,10 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_json_api import filters, utils
-from rest_framework_json_api.exceptions import rendered_with_json_api
+from rest_framework_json_api.exceptions import Conflict, rendered_with_json_api
 from rest_framework_json_api.pagination import JsonApiPageNumberPagination
 
+from openevent import errors
 from openevent.ratelimit import RateLimited
 
 API_PREFIX = "/v1/"
@@ -61,11 +62,20 @@ def _plain_errors(detail, status: int, pointer: str | None) -> list[dict]:
     return [error_object(status, detail, pointer, getattr(detail, "code", None))]
 
 
+DOMAIN_ERRORS = [
+    (errors.Forbidden, exceptions.PermissionDenied),
+    (errors.NotFound, exceptions.NotFound),
+    (errors.Conflict, Conflict),
+]
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):  # raised by a service
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, RateLimited):
         exc = exceptions.Throttled(wait=exc.retry_after)
+    elif isinstance(exc, errors.DomainError):
+        exc = next(api_error(str(exc)) for error, api_error in DOMAIN_ERRORS if isinstance(exc, error))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # not an API error: Django answers with a 500 (see openevent.views)

@@ -86,8 +86,5 @@ class PasswordResetView(PlainJSONView):
 
     def patch(self, request):
         data = self.validated(PasswordResetSerializer)
-        try:
-            user = services.reset_password(token=data["token"], password=data["password"])
-        except services.InvalidResetToken as error:
-            raise exceptions.NotFound(str(error)) from error
+        user = services.reset_password(token=data["token"], password=data["password"])
         return Response({"id": str(user.pk), "email": user.email, "name": user.name})

@@ -1,0 +1,18 @@
+"""Domain errors that services raise. The API answers them as 403/404/409 error objects
+(openevent.api.exception_handler) and pages as Django's 403/404 or a form error."""
+
+
+class DomainError(Exception):
+    pass
+
+
+class Forbidden(DomainError):
+    """The actor may see the object but may not do this to it."""
+
+
+class NotFound(DomainError):
+    """The object does not exist, or the actor may not know that it does."""
+
+
+class Conflict(DomainError):
+    """The request clashes with the object's current state (a duplicate, an answered invite)."""
