@@ -35,7 +35,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
     "daphne",  # first, so that `runserver` serves ASGI (websockets) too
-    "django.contrib.admin",
+    "openevent.apps.OpenEventAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -170,6 +170,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "openevent.api.QueryParameterValidationFilter",
         "rest_framework_json_api.filters.OrderingFilter",
+        "rest_framework.filters.SearchFilter",
     ],
     "SEARCH_PARAM": "filter[search]",
     "TEST_REQUEST_RENDERER_CLASSES": ["rest_framework_json_api.renderers.JSONRenderer"],

@@ -1,0 +1,202 @@
+"""The organizers' admin. Staff organizers see and change only the events they hold a role on
+(events.permissions decides); every change goes through events.services."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404
+
+from accounts.permissions import is_site_admin
+from openevent.errors import DomainError
+
+from . import permissions, services
+from .models import Event, EventTopic, Role, RoleInvite, Settings, UsersEventsRoles
+
+
+class TeamFormSet(BaseInlineFormSet):
+    """Checks the team rules before anything is saved, so a refused change saves nothing."""
+
+    request = None  # set by the inline
+
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            if not form.has_changed() and form not in self.deleted_forms:
+                continue
+            try:
+                self.check(form)
+            except DomainError as error:
+                raise ValidationError(str(error)) from error
+
+    def check(self, form):
+        raise NotImplementedError
+
+
+class RoleFormSet(TeamFormSet):
+    def check(self, form):
+        if form in self.deleted_forms and form.instance.role.name == Role.OWNER:
+            raise ValidationError("The owner cannot be removed. Invite a new owner to hand the event over.")
+
+
+class InviteFormSet(TeamFormSet):
+    def check(self, form):
+        if form in self.deleted_forms or not form.cleaned_data:
+            return
+        if form.instance.pk and form.instance.status != RoleInvite.Status.PENDING:
+            raise ValidationError(f"The invite of {form.instance.email} was answered already.")
+        invite = form.instance if form.instance.pk else None
+        services.check_invite(
+            self.request.user,
+            self.instance,
+            form.cleaned_data["email"],
+            form.cleaned_data["role"].name,
+            invite,
+        )
+
+
+class TeamInline(admin.TabularInline):
+    extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.request = request
+        return formset
+
+    def _may_manage(self, request, obj):
+        return obj is not None and permissions.is_event_admin(request.user, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may_manage(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_manage(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_manage(request, obj)
+
+
+class RoleInline(TeamInline):
+    """The event's team. People join through invites; here they can be removed."""
+
+    model = UsersEventsRoles
+    formset = RoleFormSet
+    fields = readonly_fields = ["user", "role", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class InviteInline(TeamInline):
+    model = RoleInvite
+    formset = InviteFormSet
+    fields = ["email", "role", "status", "expires_at"]
+    readonly_fields = ["status", "expires_at"]
+    extra = 1
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_manage(request, obj)
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["name", "state", "starts_at", "ends_at", "location_name", "event_topic"]
+    list_filter = ["state", "event_topic"]
+    search_fields = ["name", "location_name"]
+    date_hierarchy = "starts_at"
+    list_select_related = ["event_topic"]
+    inlines = [RoleInline, InviteInline]
+
+    def get_queryset(self, request):
+        return permissions.administered_events(request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        event = super().get_object(request, object_id, from_field)
+        if event is None:  # missing, or none of this user's events: the same answer
+            raise Http404("No such event.")
+        return event
+
+    def has_module_permission(self, request):
+        return permissions.may_use_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return self.has_module_permission(request)
+        return permissions.is_event_admin(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is None:
+            return is_site_admin(request.user)
+        return permissions.is_event_owner(request.user, obj)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.update_event(request.user, obj)
+        else:
+            services.create_event(request.user, obj)
+
+    def delete_model(self, request, obj):
+        services.delete_event(request.user, obj)
+
+    def delete_queryset(self, request, queryset):
+        for event in queryset:
+            services.delete_event(request.user, event)
+
+    def save_formset(self, request, form, formset, change):
+        event = form.instance
+        for deleted in formset.deleted_forms:
+            if isinstance(deleted.instance, UsersEventsRoles):
+                services.remove_role(request.user, deleted.instance)
+            elif deleted.instance.pk:
+                services.delete_invite(request.user, deleted.instance)
+        if formset.model is RoleInvite:
+            for invite_form in formset.forms:
+                if invite_form in formset.deleted_forms or not invite_form.has_changed():
+                    continue
+                data = {
+                    "email": invite_form.cleaned_data["email"],
+                    "role_name": invite_form.cleaned_data["role"].name,
+                }
+                if invite_form.instance.pk:
+                    services.update_invite(request.user, invite_form.instance, **data)
+                else:
+                    services.create_invite(request.user, event, **data)
+                    messages.info(request, f"Invited {data['email']}: the invite is on its way.")
+
+
+class SiteAdminOnly(admin.ModelAdmin):
+    def has_module_permission(self, request):
+        return is_site_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_site_admin(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_site_admin(request.user)
+
+    def has_add_permission(self, request):
+        return is_site_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_site_admin(request.user)
+
+
+@admin.register(EventTopic)
+class EventTopicAdmin(SiteAdminOnly):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
+
+
+@admin.register(Settings)
+class SettingsAdmin(SiteAdminOnly):
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,133 @@
+from rest_framework import serializers as drf_serializers
+from rest_framework_json_api import serializers
+from rest_framework_json_api.relations import ResourceRelatedField
+
+from events import permissions, services
+from events.models import Event, EventTopic, Role, RoleInvite, Settings, UsersEventsRoles
+
+
+class EventTopicSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EventTopic
+        resource_name = "event-topic"
+        fields = ["name", "slug"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    event_topic = ResourceRelatedField(queryset=EventTopic.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = Event
+        resource_name = "event"
+        fields = [
+            "name",
+            "description",
+            "starts_at",
+            "ends_at",
+            "timezone",
+            "state",
+            "payment_currency",
+            "location_name",
+            "can_pay_by_stripe",
+            "can_pay_by_paypal",
+            "can_pay_onsite",
+            "event_topic",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+    def validate(self, attrs):
+        starts_at = attrs.get("starts_at", getattr(self.instance, "starts_at", None))
+        ends_at = attrs.get("ends_at", getattr(self.instance, "ends_at", None))
+        if starts_at and ends_at and ends_at <= starts_at:
+            raise drf_serializers.ValidationError({"ends_at": "The event must end after it starts."})
+        return attrs
+
+    def create(self, validated_data):
+        return services.create_event(self.context["request"].user, Event(**validated_data))
+
+    def update(self, instance, validated_data):
+        return services.update_event(self.context["request"].user, instance, **validated_data)
+
+
+class RoleInviteSerializer(serializers.ModelSerializer):
+    """A role invite; its token is never serialized. `status` is the invitee's to change."""
+
+    role_name = drf_serializers.ChoiceField(choices=Role.NAMES, source="role.name")
+    event = ResourceRelatedField(queryset=Event.objects.all())
+
+    class Meta:
+        model = RoleInvite
+        resource_name = "role-invite"
+        fields = ["email", "role_name", "status", "created_at", "expires_at", "event"]
+        read_only_fields = ["status", "created_at", "expires_at"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            fields["event"].read_only = True  # an invite stays with its event
+        return fields
+
+    def validate_event(self, event):
+        if not permissions.can_view_event(self.context["request"].user, event):  # as if it did not exist
+            raise drf_serializers.ValidationError(f'Invalid pk "{event.pk}" - object does not exist.')
+        return event
+
+    def create(self, validated_data):
+        return services.create_invite(
+            self.context["request"].user,
+            validated_data["event"],
+            email=validated_data["email"],
+            role_name=validated_data["role"]["name"],
+        )
+
+    def update(self, instance, validated_data):
+        return services.update_invite(
+            self.context["request"].user,
+            instance,
+            email=validated_data.get("email"),
+            role_name=validated_data.get("role", {}).get("name"),
+        )
+
+
+class RoleInviteAnswerSerializer(serializers.ModelSerializer):
+    """What the invitee sends: the answer, nothing else."""
+
+    status = drf_serializers.ChoiceField(choices=[RoleInvite.Status.ACCEPTED, RoleInvite.Status.DECLINED])
+
+    class Meta:
+        model = RoleInvite
+        resource_name = "role-invite"
+        fields = ["status"]
+
+
+class UsersEventsRolesSerializer(serializers.ModelSerializer):
+    role_name = drf_serializers.CharField(source="role.name", read_only=True)
+    user_email = drf_serializers.EmailField(source="user.email", read_only=True)
+    user_name = drf_serializers.CharField(source="user.name", read_only=True)
+    user = ResourceRelatedField(read_only=True)
+    event = ResourceRelatedField(read_only=True)
+
+    class Meta:
+        model = UsersEventsRoles
+        resource_name = "users-events-roles"
+        fields = ["role_name", "user_email", "user_name", "created_at", "user", "event"]
+
+
+class SettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Settings
+        resource_name = "setting"
+        fields = [*Settings.PUBLIC_FIELDS, "admin_contact_email", "admin_notes"]
+
+    def update(self, instance, validated_data):
+        return services.update_settings(self.context["request"].user, **validated_data)
+
+
+class PublicSettingsSerializer(SettingsSerializer):
+    class Meta(SettingsSerializer.Meta):
+        fields = Settings.PUBLIC_FIELDS
+
+
+class InviteTokenSerializer(drf_serializers.Serializer):
+    token = drf_serializers.CharField(max_length=256)

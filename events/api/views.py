@@ -1,0 +1,165 @@
+from rest_framework import generics, mixins, permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from accounts.permissions import is_site_admin
+from events import permissions as event_permissions
+from events import services
+from events.models import EventTopic, RoleInvite, Settings, UsersEventsRoles
+from openevent.api import PlainJSONView
+
+from .serializers import (
+    EventSerializer,
+    EventTopicSerializer,
+    InviteTokenSerializer,
+    PublicSettingsSerializer,
+    RoleInviteAnswerSerializer,
+    RoleInviteSerializer,
+    SettingsSerializer,
+    UsersEventsRolesSerializer,
+)
+
+EVENT_LIST_OPTIONS = {
+    "ordering_fields": ["starts_at", "ends_at", "name", "created_at"],
+    "search_fields": ["name", "location_name"],
+}
+JSON_API_DOCUMENT_KEYS = {"id", "type", "_meta"}
+
+
+class IsSiteAdminOrReadOnly(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS or is_site_admin(request.user)
+
+
+class EventViewSet(viewsets.ModelViewSet):
+    """Anyone reads published events; a role on a draft shows it; event admins write."""
+
+    serializer_class = EventSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_value_regex = r"\d+"
+    ordering_fields = EVENT_LIST_OPTIONS["ordering_fields"]
+    search_fields = EVENT_LIST_OPTIONS["search_fields"]
+
+    def get_queryset(self):
+        return event_permissions.visible_events(self.request.user).select_related("event_topic")
+
+    def perform_destroy(self, instance):
+        services.delete_event(self.request.user, instance)
+
+    def _event_admin_list(self, queryset):
+        event = self.get_object()
+        if not event_permissions.is_event_admin(self.request.user, event):
+            raise PermissionDenied("Only the event's owner and organizers see its team.")
+        page = self.paginate_queryset(queryset.filter(event=event).order_by("pk"))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @action(detail=True, url_path="users-events-roles", serializer_class=UsersEventsRolesSerializer)
+    def users_events_roles(self, request, pk=None):
+        return self._event_admin_list(UsersEventsRoles.objects.select_related("user", "role"))
+
+    @action(detail=True, url_path="role-invites", serializer_class=RoleInviteSerializer)
+    def role_invites(self, request, pk=None):
+        return self._event_admin_list(RoleInvite.objects.select_related("role"))
+
+
+class EventTopicViewSet(viewsets.ModelViewSet):
+    """Site admins write topics; anyone reads them and the published events under each."""
+
+    queryset = EventTopic.objects.all()
+    serializer_class = EventTopicSerializer
+    permission_classes = [IsSiteAdminOrReadOnly]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_value_regex = r"\d+"
+    ordering_fields = search_fields = ["name"]
+
+    @action(detail=True, serializer_class=EventSerializer, **EVENT_LIST_OPTIONS)
+    def events(self, request, pk=None):
+        topic = self.get_object()
+        events = event_permissions.published_events().filter(event_topic=topic).select_related("event_topic")
+        page = self.paginate_queryset(self.filter_queryset(events))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class RoleInviteViewSet(viewsets.ModelViewSet):
+    """Event admins invite and edit pending invites; the invitee sees theirs and answers it."""
+
+    serializer_class = RoleInviteSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return event_permissions.visible_role_invites(self.request.user).select_related("event", "role")
+
+    def perform_destroy(self, instance):
+        services.delete_invite(self.request.user, instance)
+
+    def partial_update(self, request, *args, **kwargs):
+        invite = self.get_object()
+        sent = set(request.data) - JSON_API_DOCUMENT_KEYS
+        if "status" in sent or not event_permissions.is_event_admin(request.user, invite.event):
+            invite = self._answer(invite, sent)
+        else:
+            serializer = self.get_serializer(invite, data=request.data, partial=True)
+            serializer.is_valid(raise_exception=True)
+            invite = serializer.save()
+        return Response(self.get_serializer(invite).data)
+
+    def _answer(self, invite, sent):
+        """The invitee's PATCH: `status` and nothing else."""
+        if others := sorted(sent - {"status"}):
+            raise ValidationError(
+                {name: "Only the invite's status may be changed by the invitee." for name in others}
+            )
+        answer = RoleInviteAnswerSerializer(data=self.request.data)
+        answer.is_valid(raise_exception=True)
+        return services.answer_invite(self.request.user, invite, answer.validated_data["status"])
+
+
+class AcceptInviteView(PlainJSONView):
+    """`POST /v1/role-invites/accept-invite {"data": {"token"}}`: the emailed link's token."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def post(self, request):
+        token = self.validated(InviteTokenSerializer)["token"]
+        invite = services.answer_invite(request.user, services.find_invite(token), RoleInvite.Status.ACCEPTED)
+        return Response(
+            {
+                "id": str(invite.pk),
+                "status": invite.status,
+                "event": str(invite.event_id),
+                "role": invite.role.name,
+            }
+        )
+
+
+class UsersEventsRolesViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """An event's team: its admins see each role and remove any but the owner's."""
+
+    serializer_class = UsersEventsRolesSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return event_permissions.visible_event_roles(self.request.user).select_related(
+            "user", "event", "role"
+        )
+
+    def perform_destroy(self, instance):
+        services.remove_role(self.request.user, instance)
+
+
+class SettingsView(generics.RetrieveUpdateAPIView):
+    """The site settings: everybody reads the public part, site admins read and change all."""
+
+    permission_classes = [IsSiteAdminOrReadOnly]
+    http_method_names = ["get", "patch", "head", "options"]
+    lookup_field = lookup_url_kwarg = None  # a single resource: no id in the URL
+
+    def get_object(self):
+        return Settings.load()
+
+    def get_serializer_class(self):
+        return SettingsSerializer if is_site_admin(self.request.user) else PublicSettingsSerializer

@@ -1,0 +1,107 @@
+"""Who may do what to an event and its team: the one module the API, the pages and the admin ask.
+
+Roles are django-guardian object permissions on the event: holding a role grants the
+permissions ROLE_PERMISSIONS names for it on that one event (events.services keeps them in
+step with the role rows). Every check names the event it is about, so a role on one event
+never reaches another. "Event admin" is the owner, an organizer or a co-organizer of that
+event, or a site admin.
+"""
+
+from django.db.models import Q, QuerySet
+
+from accounts.permissions import is_site_admin
+
+from .models import Event, EventUserObjectPermission, Role, RoleInvite, UsersEventsRoles
+
+VIEW = "view_event"  # see the event while it is a draft
+CHANGE = "change_event"  # an event admin's rights
+DELETE = "delete_event"  # the owner's rights
+
+ROLE_PERMISSIONS = {
+    Role.OWNER: {VIEW, CHANGE, DELETE},
+    Role.ORGANIZER: {VIEW, CHANGE},
+    Role.COORGANIZER: {VIEW, CHANGE},
+    Role.TRACK_ORGANIZER: {VIEW},
+    Role.MODERATOR: {VIEW},
+    Role.REGISTRAR: {VIEW},
+    Role.ATTENDEE: {VIEW},
+}
+
+
+def _has(user, codename: str, event: Event) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.has_perm(f"events.{codename}", event))
+
+
+def _event_ids_with(user, codename: str) -> QuerySet:
+    return EventUserObjectPermission.objects.filter(
+        user=user, permission__codename=codename, permission__content_type__app_label="events"
+    ).values("content_object_id")
+
+
+def can_view_event(user, event: Event) -> bool:
+    return event.is_published or is_site_admin(user) or _has(user, VIEW, event)
+
+
+def is_event_admin(user, event: Event) -> bool:
+    return is_site_admin(user) or _has(user, CHANGE, event)
+
+
+def is_event_owner(user, event: Event) -> bool:
+    return is_site_admin(user) or _has(user, DELETE, event)
+
+
+def can_invite(user, event: Event, role_name: str) -> bool:
+    if role_name == Role.OWNER:
+        return is_event_owner(user, event)
+    return is_event_admin(user, event)
+
+
+def is_invitee(user, invite: RoleInvite) -> bool:
+    return bool(user.is_authenticated and user.email.lower() == invite.email.lower())
+
+
+def published_events() -> QuerySet[Event]:
+    return Event.objects.filter(state=Event.State.PUBLISHED)
+
+
+def visible_events(user) -> QuerySet[Event]:
+    """Published events, and the drafts the user holds a role on."""
+    if is_site_admin(user):
+        return Event.objects.all()
+    if not user.is_authenticated:
+        return published_events()
+    return Event.objects.filter(Q(state=Event.State.PUBLISHED) | Q(pk__in=_event_ids_with(user, VIEW)))
+
+
+def events_with_a_role(user) -> QuerySet[Event]:
+    if not user.is_authenticated:
+        return Event.objects.none()
+    return Event.objects.filter(pk__in=_event_ids_with(user, VIEW))
+
+
+def administered_events(user) -> QuerySet[Event]:
+    if is_site_admin(user):
+        return Event.objects.all()
+    if not user.is_authenticated:
+        return Event.objects.none()
+    return Event.objects.filter(pk__in=_event_ids_with(user, CHANGE))
+
+
+def may_use_admin(user) -> bool:
+    """Site admins, and the owners and organizers of at least one event."""
+    return bool(user.is_active and (is_site_admin(user) or administered_events(user).exists()))
+
+
+def visible_role_invites(user) -> QuerySet[RoleInvite]:
+    """Invites to events the user administers, and those sent to the user's own address."""
+    invites = RoleInvite.objects.all()
+    if is_site_admin(user):
+        return invites
+    if not user.is_authenticated:
+        return invites.none()
+    return invites.filter(Q(event__in=administered_events(user)) | Q(email__iexact=user.email))
+
+
+def visible_event_roles(user) -> QuerySet[UsersEventsRoles]:
+    """The team of every event the user administers."""
+    return UsersEventsRoles.objects.filter(event__in=administered_events(user))
