@@ -23,6 +23,7 @@ $(VENV)/.dev-installed: requirements/dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
 	touch $@ $(VENV)/.base-installed
 
+run: export FRONTEND_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.base-installed
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0

@@ -9,8 +9,9 @@ from rest_framework.test import APIClient
 
 @pytest.fixture(autouse=True)
 def _isolated(settings):
-    """A fast password hasher, and a cache (rate limits) that no other test has touched."""
+    """A fast password hasher, mail sent at once, and a cache (rate limits) no other test touched."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_SEND_IN_BACKGROUND = False
     cache.clear()
     yield
     cache.clear()

@@ -1,8 +1,39 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
+from openevent.ratelimit import RateLimited, client_ip
+
+from . import services
 from .models import User
+from .services import PASSWORD_MAX_LENGTH
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, checked by the accounts service with its failed-login limits."""
+
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        max_length=PASSWORD_MAX_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def clean(self):
+        email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if email and password:
+            try:
+                self.user_cache = services.check_credentials(
+                    email=email, password=password, ip_address=client_ip(self.request)
+                )
+            except RateLimited as error:
+                raise ValidationError(
+                    f"Too many failed logins. Try again in {error.retry_after // 60 + 1} minutes."
+                ) from error
+            except services.InvalidCredentials as error:
+                raise self.get_invalid_login_error() from error
+        return self.cleaned_data
 
 
 class SetPasswordFieldsMixin(forms.Form):
@@ -11,12 +42,14 @@ class SetPasswordFieldsMixin(forms.Form):
     password1 = forms.CharField(
         label="New password",
         strip=False,
+        max_length=PASSWORD_MAX_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(
         label="New password again",
         strip=False,
+        max_length=PASSWORD_MAX_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 

@@ -26,6 +26,7 @@ from .models import PasswordResetToken, User
 # Every JWT carries the user's session auth hash (an HMAC of the password hash), so a
 # password change voids every token issued before it, as it voids Django sessions.
 AUTH_HASH_CLAIM = "auth_hash"
+PASSWORD_MAX_LENGTH = 4096  # hashing is slow by design: no megabyte passwords
 
 
 class InvalidCredentials(Exception):
@@ -73,10 +74,29 @@ def issue_tokens(user: User) -> dict[str, str]:
     return {"access_token": str(refresh.access_token), "refresh_token": str(refresh)}
 
 
-def login(*, email: str, password: str) -> dict[str, str]:
+def check_credentials(*, email: str, password: str, ip_address: str) -> User:
+    """The active user with this email and password, for the API's and the pages' logins.
+
+    Failed attempts count per address and per IP; past either limit every attempt is refused
+    with RateLimited until the window passes, whatever the password, so guessing stalls.
+    """
+    window = settings.LOGIN_LIMIT_WINDOW
+    limits = [
+        ("login-ip", ip_address, settings.LOGIN_LIMIT_PER_IP),
+        ("login-email", email, settings.LOGIN_LIMIT_PER_EMAIL),
+    ]
+    for scope, identity, limit in limits:
+        ratelimit.check(scope, identity, limit, window)
     user = authenticate(email=email, password=password)
     if user is None:
+        for scope, identity, _ in limits:
+            ratelimit.record(scope, identity, window)
         raise InvalidCredentials("No active account has this email and password.")
+    return user
+
+
+def login(*, email: str, password: str, ip_address: str) -> dict[str, str]:
+    user = check_credentials(email=email, password=password, ip_address=ip_address)
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     return issue_tokens(user)
 
@@ -109,6 +129,10 @@ def request_password_reset(*, email: str, ip_address: str) -> None:
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if user is None:
         return
+    try:  # per account too, whichever spelling of the address the database matched
+        ratelimit.hit("password-reset-user", str(user.pk), settings.PASSWORD_RESET_LIMIT_PER_EMAIL, window)
+    except ratelimit.RateLimited:
+        return  # the same answer as for any address, so it tells nothing
     raw_token, token_hash = new_token()
     now = timezone.now()
     PasswordResetToken.objects.create(

@@ -2,12 +2,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
 from . import views
+from .forms import LoginForm
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="accounts/login.html", authentication_form=LoginForm),
+        name="login",
+    ),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
     path("account/", views.profile, name="profile"),
     path("forgot-password/", views.forgot_password, name="forgot-password"),

@@ -1,16 +1,30 @@
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
 
-from openevent.ratelimit import RateLimited
+from openevent.ratelimit import RateLimited, client_ip
 
 from . import services
 from .forms import ForgotPasswordForm, ProfileForm, RegisterForm, ResetPasswordForm
 
+GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 
+
+class LogoutView(auth_views.LogoutView):
+    """Logging out is a POST (the button in the header); a GET asks to confirm it."""
+
+    http_method_names = ["get", "head", "post", "options"]
+
+    def get(self, request, *args, **kwargs):
+        return render(request, "accounts/logout.html")
+
+
+@GET_OR_POST
 @sensitive_post_parameters("password1", "password2")
 def register(request):
     if request.user.is_authenticated:
@@ -33,6 +47,7 @@ def register(request):
     return render(request, "accounts/register.html", {"form": form})
 
 
+@GET_OR_POST
 @login_required
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
@@ -45,13 +60,12 @@ def profile(request):
     return render(request, "accounts/profile.html", {"form": form})
 
 
+@GET_OR_POST
 def forgot_password(request):
     form = ForgotPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.request_password_reset(
-                email=form.cleaned_data["email"], ip_address=request.META.get("REMOTE_ADDR", "")
-            )
+            services.request_password_reset(email=form.cleaned_data["email"], ip_address=client_ip(request))
         except RateLimited as error:
             form.add_error(
                 None, f"Too many reset requests. Please try again in {error.retry_after // 60 + 1} minutes."
@@ -63,6 +77,7 @@ def forgot_password(request):
     return render(request, "accounts/forgot_password.html", {"form": form})
 
 
+@GET_OR_POST
 @sensitive_post_parameters("password1", "password2", "token")
 def reset_password(request):
     token = request.POST.get("token") or request.GET.get("token", "")

@@ -1,15 +1,16 @@
 """The JSON:API conventions every app's API shares (shared/docs/API.md, Conventions).
 
 Every 4xx and 5xx under /v1 is a JSON:API error document: DRF's exceptions through
-`exception_handler`, Django's own (unknown URL, CSRF, 500) through `error_response`.
-Validation failures are 422, as the Open Event API Server answered them.
+`exception_handler`, and whatever Django answers itself (unknown URL, bad Host, CSRF, a
+crash, DEBUG's pages) through `ApiErrorMiddleware`. Validation failures are 422, as the
+Open Event API Server answered them.
 """
 
 from http import HTTPStatus
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
-from rest_framework import exceptions, parsers, renderers
+from rest_framework import exceptions, renderers
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
@@ -19,6 +20,7 @@ from rest_framework_json_api.exceptions import Conflict, rendered_with_json_api
 from rest_framework_json_api.pagination import JsonApiPageNumberPagination
 
 from openevent import errors
+from openevent.parsers import JSONParser
 from openevent.ratelimit import RateLimited
 
 API_PREFIX = "/v1/"
@@ -35,10 +37,29 @@ def error_object(status: int, detail: str, pointer: str | None = None, code: str
 
 
 def error_response(status: int, detail: str) -> JsonResponse:
-    """A JSON:API error document for responses made outside DRF (Django's error handlers)."""
+    """A JSON:API error document for responses made outside DRF."""
     return JsonResponse(
         {"errors": [error_object(status, detail)]}, status=status, content_type=JSONAPI_MEDIA_TYPE
     )
+
+
+class ApiErrorMiddleware:
+    """The outermost middleware: under /v1, any error answer Django made as a page becomes an
+    error document, so no HTML error page (DEBUG's included) is ever served to an API client."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.path.startswith(API_PREFIX)
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith(("application/json", JSONAPI_MEDIA_TYPE))
+        ):
+            status = HTTPStatus(response.status_code)
+            return error_response(status, status.description)
+        return response
 
 
 def _field_pointer(pointer: str | None, field: str) -> str | None:
@@ -69,11 +90,23 @@ DOMAIN_ERRORS = [
 ]
 
 
+def _single_authentication_error(exc: exceptions.AuthenticationFailed) -> exceptions.AuthenticationFailed:
+    """simplejwt explains a bad token as a dict of details; an API client gets one error."""
+    single = exceptions.AuthenticationFailed(
+        exc.detail.get("detail", exc.default_detail), exc.detail.get("code")
+    )
+    single.status_code = exc.status_code
+    single.auth_header = getattr(exc, "auth_header", None)
+    return single
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):  # raised by a service
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, RateLimited):
         exc = exceptions.Throttled(wait=exc.retry_after)
+    elif isinstance(exc, exceptions.AuthenticationFailed) and isinstance(exc.detail, dict):
+        exc = _single_authentication_error(exc)
     elif isinstance(exc, errors.DomainError):
         exc = next(api_error(str(exc)) for error, api_error in DOMAIN_ERRORS if isinstance(exc, error))
     response = drf_exception_handler(exc, context)
@@ -100,7 +133,7 @@ class PlainJSONView(APIView):
     Its fields sit under `body_key` (`{"data": {...}}`), or at the top level when that is None.
     """
 
-    parser_classes = [parsers.JSONParser]
+    parser_classes = [JSONParser]
     renderer_classes = [renderers.JSONRenderer]
     body_key: str | None = "data"
 

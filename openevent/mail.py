@@ -1,22 +1,33 @@
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
+_background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mail")
+
+
+def _send(template: str, context: dict, to: str, subject: str) -> None:
+    try:
+        message = EmailMultiAlternatives(
+            subject=subject, body=render_to_string(f"{template}.txt", context), to=[to]
+        )
+        message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+        message.send()
+    except Exception:
+        logger.exception("Could not send %s to %s", template, to)
 
 
 def send_templated_mail(template: str, context: dict, to: str, subject: str) -> None:
     """Send `<template>.txt` with `<template>.html` as its HTML part through Django's email API.
 
-    A failure is logged, not raised: the action that sends the mail has already happened, and
-    its answer must not depend on the mail server (nor tell which addresses have accounts).
+    With EMAIL_SEND_IN_BACKGROUND the mail is rendered and sent from a background thread,
+    so the answer neither waits for the mail server nor, by its timing, tells that a mail
+    went out. A failure is logged: the action that sends the mail has happened already.
     """
-    message = EmailMultiAlternatives(
-        subject=subject, body=render_to_string(f"{template}.txt", context), to=[to]
-    )
-    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
-    try:
-        message.send()
-    except Exception:
-        logger.exception("Could not send %s to %s", template, to)
+    if settings.EMAIL_SEND_IN_BACKGROUND:
+        _background.submit(_send, template, context, to, subject)
+    else:
+        _send(template, context, to, subject)

@@ -30,6 +30,10 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-only-for-debug-mode"  # noqa: S105 (DEBUG only)
+# Behind HTTPS in production: cookies only over HTTPS, and trust the proxy's scheme header.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+if env_bool("BEHIND_HTTPS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -57,6 +61,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "openevent.api.ApiErrorMiddleware",  # outermost: sees every answer Django makes
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -95,9 +100,8 @@ SQLITE_DATABASE = {
 }
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
-    if DATABASE_URL
-    else SQLITE_DATABASE
+    # No persistent connections: under ASGI each request may run in another thread.
+    "default": dj_database_url.parse(DATABASE_URL) if DATABASE_URL else SQLITE_DATABASE
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -134,11 +138,20 @@ PASSWORD_RESET_LIMIT_PER_EMAIL = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_EM
 PASSWORD_RESET_LIMIT_PER_IP = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_IP", 20))
 PASSWORD_RESET_LIMIT_WINDOW = int(os.environ.get("PASSWORD_RESET_LIMIT_WINDOW", 60 * 60))
 
+# Failed logins allowed per address and per IP in each window (seconds).
+LOGIN_LIMIT_PER_EMAIL = int(os.environ.get("LOGIN_LIMIT_PER_EMAIL", 10))
+LOGIN_LIMIT_PER_IP = int(os.environ.get("LOGIN_LIMIT_PER_IP", 50))
+LOGIN_LIMIT_WINDOW = int(os.environ.get("LOGIN_LIMIT_WINDOW", 15 * 60))
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: none).
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
+
 # Where links in emails point: this site unless a separate frontend serves the pages.
 FRONTEND_URL = os.environ.get("FRONTEND_URL", "http://127.0.0.1:8000").rstrip("/")
 
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "OpenEvent <noreply@openevent.local>")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Send mail from a background thread, so no answer waits for (or reveals) a mail being sent.
+EMAIL_SEND_IN_BACKGROUND = env_bool("EMAIL_SEND_IN_BACKGROUND", True)
 # With EMAIL_BACKEND=anymail.backends.<esp>.EmailBackend, ANYMAIL_* variables configure the ESP.
 ANYMAIL = {
     key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")
@@ -163,7 +176,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "openevent.api.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework_json_api.parsers.JSONParser",
+        "openevent.parsers.JSONAPIParser",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework_json_api.renderers.JSONRenderer"],
     "DEFAULT_METADATA_CLASS": "rest_framework_json_api.metadata.JSONAPIMetadata",
@@ -173,20 +186,15 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
     ],
     "SEARCH_PARAM": "filter[search]",
-    "TEST_REQUEST_RENDERER_CLASSES": ["rest_framework_json_api.renderers.JSONRenderer"],
-    "TEST_REQUEST_DEFAULT_FORMAT": "vnd.api+json",
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 JSON_API_FORMAT_FIELD_NAMES = "dasherize"
 JSON_API_FORMAT_TYPES = "dasherize"
 JSON_API_PLURALIZE_TYPES = False
-JSON_API_UNIFORM_EXCEPTIONS = True
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=int(os.environ.get("JWT_ACCESS_MINUTES", 15))),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=int(os.environ.get("JWT_REFRESH_DAYS", 7))),
     "AUTH_HEADER_TYPES": ("JWT", "Bearer"),
-    "SIGNING_KEY": SECRET_KEY,
 }
 
 LOGGING = {

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path
 
 from events import views as event_views
 from openevent import views
@@ -8,7 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("v1/", include(("accounts.api.urls", "accounts-api"))),
     path("v1/", include(("events.api.urls", "events-api"))),
-    re_path(r"^v1/(?P<path>.*)$", views.api_not_found),
     path("", event_views.event_list, name="home"),
     path("", include("accounts.urls")),
     path("", include("events.urls")),

@@ -3,12 +3,18 @@ from rest_framework_json_api import serializers
 
 from accounts import services
 from accounts.models import User
+from accounts.services import PASSWORD_MAX_LENGTH
 
 
 class UserSerializer(serializers.ModelSerializer):
     """A user as its owner (or a site admin) sees it; the password is write-only."""
 
-    password = serializers.CharField(write_only=True, trim_whitespace=False, style={"input_type": "password"})
+    password = serializers.CharField(
+        write_only=True,
+        trim_whitespace=False,
+        max_length=PASSWORD_MAX_LENGTH,
+        style={"input_type": "password"},
+    )
     is_admin = serializers.BooleanField(source="is_staff", read_only=True)
     created_at = serializers.DateTimeField(source="date_joined", read_only=True)
 
@@ -41,7 +47,7 @@ class UserUpdateSerializer(UserSerializer):
 
 class LoginSerializer(drf_serializers.Serializer):
     email = drf_serializers.CharField(max_length=254)
-    password = drf_serializers.CharField(max_length=4096, trim_whitespace=False)
+    password = drf_serializers.CharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
 
 
 class TokenRefreshSerializer(drf_serializers.Serializer):
@@ -54,4 +60,4 @@ class PasswordResetRequestSerializer(drf_serializers.Serializer):
 
 class PasswordResetSerializer(drf_serializers.Serializer):
     token = drf_serializers.CharField(max_length=256)
-    password = drf_serializers.CharField(max_length=4096, trim_whitespace=False)
+    password = drf_serializers.CharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from accounts import services
 from accounts.permissions import visible_users
 from openevent.api import PlainJSONView
+from openevent.ratelimit import client_ip
 
 from .serializers import (
     LoginSerializer,
@@ -57,7 +58,7 @@ class LoginView(CredentialsView):
     def post(self, request):
         data = self.validated(LoginSerializer)
         try:
-            return Response(services.login(**data))
+            return Response(services.login(**data, ip_address=client_ip(request)))
         except services.InvalidCredentials as error:
             raise exceptions.AuthenticationFailed(str(error)) from error
 
@@ -81,7 +82,7 @@ class PasswordResetView(PlainJSONView):
 
     def post(self, request):
         data = self.validated(PasswordResetRequestSerializer)
-        services.request_password_reset(email=data["email"], ip_address=request.META.get("REMOTE_ADDR", ""))
+        services.request_password_reset(email=data["email"], ip_address=client_ip(request))
         return Response({"message": "If an account has this email address, a reset link is on its way."})
 
     def patch(self, request):

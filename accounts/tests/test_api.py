@@ -94,6 +94,12 @@ def test_register_answers_malformed_bodies_with_an_error_document(api, body, sta
     assert not User.objects.exists()
 
 
+def test_register_refuses_an_overlong_password(api):
+    response = api.post("/v1/users", user_document(email="grace@example.com", password="x" * 5000))
+    assert response.status_code == 422
+    assert error_pointers(response) == ["/data/attributes/password"]
+
+
 def test_register_with_plain_json_is_unsupported_media_type(api):
     document = user_document(email="a@example.com", password=DEFAULT_PASSWORD)
     response = api.post("/v1/users", document, plain=True)
@@ -148,11 +154,23 @@ def test_refresh_returns_a_new_access_token(api, user):
     assert api.get("/v1/users/me", HTTP_AUTHORIZATION=f"JWT {access}").status_code == 200
 
 
-@pytest.mark.parametrize("body", [{"refresh_token": "garbage"}, {"refresh_token": ""}, {}])
-def test_refresh_with_a_bad_token_is_refused(api, body):
+@pytest.mark.parametrize(
+    ("body", "status"), [({"refresh_token": "garbage"}, 401), ({"refresh_token": ""}, 422), ({}, 422)]
+)
+def test_refresh_with_a_bad_token_is_refused(api, body, status):
     response = api.post("/v1/auth/token/refresh", body, plain=True)
-    assert response.status_code in (401, 422)
-    assert response.json()["errors"]
+    assert response.status_code == status
+    assert response.json()["errors"][0]["status"] == str(status)
+
+
+def test_guessing_passwords_is_stopped_with_429(api, user, settings):
+    settings.LOGIN_LIMIT_PER_EMAIL = 3
+    for _ in range(3):
+        assert log_in(api, "guess").status_code == 401
+    response = log_in(api)
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert response.json()["errors"][0]["status"] == "429"
 
 
 def test_an_access_token_cannot_be_used_as_a_refresh_token(api, user):
@@ -263,12 +281,32 @@ def test_reset_requests_are_rate_limited_with_429(api, user, settings, mailoutbo
     assert len(mailoutbox) == 2
 
 
-def test_reset_requests_are_rate_limited_per_ip(api, db, settings):
+def test_reset_requests_are_rate_limited_per_ip(api, db, settings, mailoutbox):
+    make_user(email="three@example.com")
     settings.PASSWORD_RESET_LIMIT_PER_IP = 2
     ask_reset(api, "one@example.com", REMOTE_ADDR="198.51.100.1")
     ask_reset(api, "two@example.com", REMOTE_ADDR="198.51.100.1")
     assert ask_reset(api, "three@example.com", REMOTE_ADDR="198.51.100.1").status_code == 429
+    assert mailoutbox == []
+    assert not PasswordResetToken.objects.exists()
     assert ask_reset(api, "three@example.com", REMOTE_ADDR="198.51.100.2").status_code == 200
+    assert len(mailoutbox) == 1
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_limited(api, db, settings):
+    settings.TRUSTED_PROXIES = 1
+    settings.PASSWORD_RESET_LIMIT_PER_IP = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    assert ask_reset(api, "a@example.com", HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy).status_code == 200
+    assert ask_reset(api, "b@example.com", HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy).status_code == 429
+    assert ask_reset(api, "b@example.com", HTTP_X_FORWARDED_FOR="203.0.113.6", **proxy).status_code == 200
+
+
+def test_ipv6_clients_are_limited_by_their_64_network(api, db, settings):
+    settings.PASSWORD_RESET_LIMIT_PER_IP = 1
+    assert ask_reset(api, "a@example.com", REMOTE_ADDR="2001:db8:1:2::1").status_code == 200
+    assert ask_reset(api, "b@example.com", REMOTE_ADDR="2001:db8:1:2:ffff::9").status_code == 429
+    assert ask_reset(api, "b@example.com", REMOTE_ADDR="2001:db8:1:3::1").status_code == 200
 
 
 def test_reset_sets_the_password_and_answers_who(api, user, mailoutbox):
@@ -328,6 +366,7 @@ def test_a_completed_reset_revokes_old_access_and_refresh_tokens(api, user, mail
         ("patch", {"data": {"token": ["abc"], "password": 5}}, 422),
         ("patch", {"data": {"token": "x" * 1000, "password": NEW_PASSWORD}}, 422),
         ("patch", [], 422),
+        ("post", {"data": {"email": "a@example.com" + "x" * 5000}}, 422),
     ],
 )
 def test_reset_answers_malformed_bodies_without_writing(api, user, method, body, status, mailoutbox):

@@ -1,6 +1,7 @@
 from urllib.parse import urlsplit
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
@@ -45,6 +46,16 @@ def test_forgot_password_email_link_new_password_login(client, user, mailoutbox)
     again = client.get(f"{link.path}?{link.query}")
     assert again.status_code == 404
     assert b"does not work any more" in again.content
+
+
+def test_a_reset_ends_the_sessions_logged_in_with_the_old_password(client, user, mailoutbox):
+    other_device = Client()
+    other_device.force_login(user)
+    assert other_device.get("/account/").status_code == 200
+    client.post("/forgot-password/", {"email": "ada@example.com"})
+    token = reset_link_in(mailoutbox[0])["token"]
+    client.post(reverse("accounts:reset-password"), new_password(token))
+    assert other_device.get("/account/").status_code == 302
 
 
 def test_forgot_password_looks_the_same_for_unknown_addresses(client, mailoutbox):
@@ -126,6 +137,30 @@ def test_login_page_refuses_a_wrong_password(client, user):
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
     assert "_auth_user_id" not in client.session
+
+
+def test_login_page_stops_password_guessing(client, user, settings):
+    settings.LOGIN_LIMIT_PER_EMAIL = 2
+    for _ in range(2):
+        client.post(reverse("accounts:login"), {"username": "ada@example.com", "password": "guess"})
+    response = client.post(
+        reverse("accounts:login"), {"username": "ada@example.com", "password": DEFAULT_PASSWORD}
+    )
+    assert "Too many failed logins" in str(response.context["form"].non_field_errors())
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout_asks_to_confirm_on_get(client, user):
+    client.force_login(user)
+    response = client.get(reverse("accounts:logout"))
+    assert response.status_code == 200
+    assert b'method="post"' in response.content
+    assert "_auth_user_id" in client.session
+
+
+@pytest.mark.parametrize("path", ["/register/", "/forgot-password/", "/reset-password/", "/account/"])
+def test_pages_refuse_other_methods(client, db, path):
+    assert client.put(path).status_code == 405
 
 
 def test_logout_ends_the_session(client, user):

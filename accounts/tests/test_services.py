@@ -1,3 +1,4 @@
+import contextlib
 import hashlib
 from datetime import timedelta
 
@@ -47,15 +48,46 @@ def test_register_user_refuses_a_weak_password_and_creates_nobody(weak):
     assert not User.objects.exists()
 
 
+def log_in(password=DEFAULT_PASSWORD, email="ada@example.com", ip="10.0.0.1"):
+    return services.login(email=email, password=password, ip_address=ip)
+
+
 def test_login_issues_tokens_for_the_right_password_only(user):
-    tokens = services.login(email="ADA@example.com", password=DEFAULT_PASSWORD)
+    tokens = log_in(email="ADA@example.com")
     assert AccessToken(tokens["access_token"])["user_id"] == str(user.pk)
     with pytest.raises(services.InvalidCredentials):
-        services.login(email="ada@example.com", password="wrong")
+        log_in("wrong")
     user.is_active = False
     user.save()
     with pytest.raises(services.InvalidCredentials):
-        services.login(email="ada@example.com", password=DEFAULT_PASSWORD)
+        log_in()
+
+
+def test_failed_logins_are_limited_per_address_even_for_the_right_password(user, settings):
+    settings.LOGIN_LIMIT_PER_EMAIL = 3
+    for attempt in range(3):
+        with pytest.raises(services.InvalidCredentials):
+            log_in("guess", ip=f"10.1.{attempt}.1")
+    with pytest.raises(RateLimited):
+        log_in(ip="10.9.9.9")  # the right password, but guessing has stalled this address
+    with time_machine.travel(timezone.now() + timedelta(seconds=settings.LOGIN_LIMIT_WINDOW)):
+        assert log_in(ip="10.9.9.9")
+
+
+def test_failed_logins_are_limited_per_ip(user, settings):
+    settings.LOGIN_LIMIT_PER_IP = 2
+    for number in range(2):
+        with pytest.raises(services.InvalidCredentials):
+            log_in("guess", email=f"person{number}@example.com", ip="192.0.2.1")
+    with pytest.raises(RateLimited):
+        log_in(ip="192.0.2.1")
+    assert log_in(ip="192.0.2.2")
+
+
+def test_successful_logins_are_not_limited(user, settings):
+    settings.LOGIN_LIMIT_PER_EMAIL = 1
+    for _ in range(3):
+        assert log_in()
 
 
 def test_reset_request_for_a_known_address_mails_a_link_with_text_and_html(user, mailoutbox, settings):
@@ -103,6 +135,22 @@ def test_reset_requests_are_limited_per_address_known_or_not(user, settings, mai
         with pytest.raises(RateLimited):
             ask_reset(email, ip="10.9.9.9")
     assert len(mailoutbox) == 3
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["SIS@example.com", "\u017fis@example.com", "s\u0131s@example.com", "\uff53is@example.com"],
+    ids=["upper", "long-s", "dotless-i", "fullwidth"],
+)
+def test_look_alike_spellings_cannot_multiply_the_mails_to_one_account(db, settings, mailoutbox, spelling):
+    """Some databases match these to sis@example.com; at most the limit of mails goes out anyway."""
+    make_user(email="sis@example.com")
+    settings.PASSWORD_RESET_LIMIT_PER_EMAIL = 1
+    ask_reset("sis@example.com")
+    for attempt in range(3):
+        with contextlib.suppress(RateLimited):
+            ask_reset(spelling, ip=f"10.2.{attempt}.1")
+    assert len(mailoutbox) == 1
 
 
 def test_reset_requests_are_limited_per_ip_across_addresses(db, settings):

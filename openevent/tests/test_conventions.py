@@ -4,24 +4,31 @@ import json
 
 import pytest
 from django.test import Client, RequestFactory
+from django.urls import path
 from rest_framework.request import Request
 
 from accounts.models import User
 from accounts.tests.factories import make_user
-from openevent import views
 from openevent.api import Pagination
 
 pytestmark = pytest.mark.django_db
+
+
+def assert_error_document(response, status: int, content_type: str = "application/vnd.api+json") -> dict:
+    assert response.status_code == status
+    assert response["Content-Type"] == content_type
+    (error,) = response.json()["errors"]
+    assert error["status"] == str(status)
+    assert error["title"]
+    return error
 
 
 @pytest.mark.parametrize("debug", [False, True])
 @pytest.mark.parametrize("path", ["/v1/", "/v1/nothing-here", "/v1/users/1/unknown"])
 def test_unknown_api_urls_are_json_api_404s_even_in_debug(client, settings, debug, path):
     settings.DEBUG = debug
-    response = client.get(path)
-    assert response.status_code == 404
-    assert response["Content-Type"] == "application/vnd.api+json"
-    assert response.json() == {"errors": [{"status": "404", "title": "Not Found", "detail": "Not found."}]}
+    assert_error_document(client.get(path), 404)
+    assert_error_document(Client(enforce_csrf_checks=True).post(path), 404)
 
 
 def test_unknown_pages_are_html_404s(client):
@@ -31,13 +38,43 @@ def test_unknown_pages_are_html_404s(client):
     assert b"Page not found" in response.content
 
 
+def crash(request):
+    raise RuntimeError("a bug")
+
+
+urlpatterns = [path("v1/crash", crash), path("crash/", crash)]
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_crash_under_v1_is_an_error_document_and_elsewhere_a_page(settings, debug):
+    settings.DEBUG = debug
+    client = Client(raise_request_exception=False)
+    assert_error_document(client.get("/v1/crash"), 500)
+    page = client.get("/crash/")
+    assert page.status_code == 500
+    assert page["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_bad_host_under_v1_is_an_error_document(client, settings, debug):
+    settings.DEBUG = debug
+    assert_error_document(client.get("/v1/users/me", HTTP_HOST="evil.example.com"), 400)
+
+
 @pytest.mark.parametrize(
-    ("path", "content_type"), [("/v1/anything", "application/vnd.api+json"), ("/x/", "text/html")]
+    ("path", "content_type"),
+    [("/v1/auth/login", "application/json"), ("/v1/users", "application/vnd.api+json")],
 )
-def test_server_errors_are_error_documents_under_v1_and_pages_elsewhere(path, content_type):
-    response = views.server_error(RequestFactory().get(path))
-    assert response.status_code == 500
-    assert response["Content-Type"].startswith(content_type)
+def test_json_nested_too_deeply_is_a_400(client, path, content_type):
+    response = client.post(path, "[" * 100_000, content_type=content_type)
+    assert_error_document(response, 400, content_type)
+
+
+@pytest.mark.parametrize("header", ["JWT garbage", "JWT", "Bearer a.b.c", "JWT a b"])
+def test_a_bad_token_is_one_401_error(client, header):
+    error = assert_error_document(client.get("/v1/users/me", HTTP_AUTHORIZATION=header), 401)
+    assert error["detail"]
 
 
 def test_method_not_allowed_is_a_json_api_error(api, user):
