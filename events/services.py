@@ -134,6 +134,7 @@ def create_invite(actor: User, event: Event, *, email: str, role_name: str) -> R
     email = User.objects.normalize_email(email.strip())
     check_invite(actor, event, email, role_name)
     raw_token, token_hash = new_token()
+    now = timezone.now()
     try:
         with transaction.atomic():
             invite = RoleInvite.objects.create(
@@ -142,7 +143,8 @@ def create_invite(actor: User, event: Event, *, email: str, role_name: str) -> R
                 role=Role.objects.get(name=role_name),
                 token_hash=token_hash,
                 invited_by=actor,
-                expires_at=timezone.now() + INVITE_VALID_FOR,
+                created_at=now,
+                expires_at=now + INVITE_VALID_FOR,
             )
     except IntegrityError as error:
         raise Conflict(f"{email} has a pending invite to this role already.") from error

@@ -162,11 +162,20 @@ class Pagination(JsonApiPageNumberPagination):
         return response
 
 
-class QueryParameterValidationFilter(filters.QueryParameterValidationFilter):
-    """Unknown or repeated query parameters are a malformed request (400), not invalid data."""
+class MalformedQueryMixin:
+    """A query that names unknown parameters or fields is a malformed request (400), not invalid data."""
 
-    def validate_query_params(self, request):
+    def filter_queryset(self, request, queryset, view):
         try:
-            super().validate_query_params(request)
+            return super().filter_queryset(request, queryset, view)
         except exceptions.ValidationError as error:
-            raise exceptions.ParseError(error.detail[0]) from error
+            detail = error.detail[0] if isinstance(error.detail, list) else error.detail
+            raise exceptions.ParseError(detail) from error
+
+
+class QueryParameterValidationFilter(MalformedQueryMixin, filters.QueryParameterValidationFilter):
+    pass
+
+
+class OrderingFilter(MalformedQueryMixin, filters.OrderingFilter):
+    pass

@@ -182,7 +182,7 @@ REST_FRAMEWORK = {
     "DEFAULT_METADATA_CLASS": "rest_framework_json_api.metadata.JSONAPIMetadata",
     "DEFAULT_FILTER_BACKENDS": [
         "openevent.api.QueryParameterValidationFilter",
-        "rest_framework_json_api.filters.OrderingFilter",
+        "openevent.api.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
     "SEARCH_PARAM": "filter[search]",

@@ -8,3 +8,10 @@ def reset_link_in(message) -> re.Match:
     match = RESET_LINK.search(message.body)
     assert match, f"no reset link in: {message.body}"
     return match
+
+
+def link_token(message, path: str) -> str:
+    """The token at the end of the link to `path` in a sent email's plain text part."""
+    match = re.search(rf"https?://\S+{re.escape(path)}(?P<token>[\w-]+)/?", message.body)
+    assert match, f"no {path} link in: {message.body}"
+    return match["token"]

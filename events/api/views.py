@@ -110,7 +110,7 @@ class RoleInviteViewSet(viewsets.ModelViewSet):
         """The invitee's PATCH: `status` and nothing else."""
         if others := sorted(sent - {"status"}):
             raise ValidationError(
-                {name: "Only the invite's status may be changed by the invitee." for name in others}
+                {name: ["Only the invite's status may be changed by the invitee."] for name in others}
             )
         answer = RoleInviteAnswerSerializer(data=self.request.data)
         answer.is_valid(raise_exception=True)

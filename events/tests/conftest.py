@@ -1,0 +1,56 @@
+from dataclasses import dataclass
+
+import pytest
+
+from accounts.tests.factories import make_user
+from events import services
+from events.models import Event, EventTopic, Role, RoleInvite, UsersEventsRoles
+
+from .factories import make_event, make_topic
+
+EVENT_ROLES = [
+    Role.ORGANIZER,
+    Role.COORGANIZER,
+    Role.TRACK_ORGANIZER,
+    Role.MODERATOR,
+    Role.REGISTRAR,
+    Role.ATTENDEE,
+]
+
+
+@dataclass
+class World:
+    """A draft event with a user in every role, another event, a pending invite and a topic."""
+
+    users: dict
+    event: Event
+    other_event: Event
+    invite: RoleInvite
+    invite_token: str
+    topic: EventTopic
+
+    def role_row(self, role_name: str) -> UsersEventsRoles:
+        return UsersEventsRoles.objects.get(event=self.event, role__name=role_name)
+
+
+@pytest.fixture
+def world(db, mailoutbox) -> World:
+    from accounts.tests.helpers import link_token
+
+    users = {"owner": make_user(email="owner@example.com")}
+    event = make_event(users["owner"], state=Event.State.DRAFT, name="Draft conference")
+    for role_name in EVENT_ROLES:
+        users[role_name] = make_user(email=f"{role_name}@example.com")
+        services.grant_role(users[role_name], event, role_name)
+    users["other_event_owner"] = make_user(email="other-owner@example.com")
+    other_event = make_event(users["other_event_owner"], state=Event.State.DRAFT, name="Another event")
+    users["user"] = make_user(email="someone@example.com")
+    users["invitee"] = make_user(email="invitee@example.com")
+    users["site_admin"] = make_user(email="admin@example.com", is_staff=True)
+    users["anonymous"] = None
+    invite = services.create_invite(
+        users["owner"], event, email="Invitee@example.com", role_name=Role.ORGANIZER
+    )
+    token = link_token(mailoutbox[-1], "/invites/")
+    mailoutbox.clear()
+    return World(users, event, other_event, invite, token, make_topic())

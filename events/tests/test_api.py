@@ -1,0 +1,224 @@
+import pytest
+
+from accounts.tests.factories import make_user
+from events.models import Event, Role, RoleInvite, UsersEventsRoles
+
+from .factories import make_event, make_topic
+
+pytestmark = pytest.mark.django_db
+
+
+def ids(response) -> set[str]:
+    return {item["id"] for item in response.json()["data"]}
+
+
+def event_document(**attributes):
+    attributes = {
+        "name": "PyCon",
+        "starts-at": "2030-05-01T09:00:00+02:00",
+        "ends-at": "2030-05-03T18:00:00+02:00",
+    }
+    return {"data": {"type": "event", "attributes": attributes}}
+
+
+def test_creating_an_event_returns_it_dasherized_as_a_draft_owned_by_the_creator(api, user):
+    topic = make_topic()
+    document = event_document()
+    document["data"]["attributes"] |= {
+        "timezone": "Europe/Berlin",
+        "payment-currency": "EUR",
+        "can-pay-onsite": True,
+    }
+    document["data"]["relationships"] = {
+        "event-topic": {"data": {"type": "event-topic", "id": str(topic.pk)}}
+    }
+    response = api.as_user(user).post("/v1/events", document)
+    assert response.status_code == 201, response.content
+    data = response.json()["data"]
+    assert data["type"] == "event"
+    assert data["attributes"]["state"] == "draft"
+    assert data["attributes"]["starts-at"] == "2030-05-01T07:00:00Z"
+    assert data["attributes"]["can-pay-onsite"] is True
+    assert data["relationships"]["event-topic"]["data"] == {"type": "event-topic", "id": str(topic.pk)}
+    assert UsersEventsRoles.objects.get(event_id=data["id"]).user == user
+
+
+@pytest.mark.parametrize(
+    ("attributes", "pointer"),
+    [
+        ({"ends-at": "2030-05-01T08:00:00+02:00"}, "/data/attributes/ends-at"),
+        ({"timezone": "Moon/Base"}, "/data/attributes/timezone"),
+        ({"payment-currency": "XYZ"}, "/data/attributes/payment-currency"),
+        ({"state": "cancelled"}, "/data/attributes/state"),
+        ({"starts-at": "tomorrow"}, "/data/attributes/starts-at"),
+        ({"name": ""}, "/data/attributes/name"),
+    ],
+)
+def test_bad_event_attributes_are_422_with_pointers(api, user, attributes, pointer):
+    document = event_document()
+    document["data"]["attributes"] |= attributes
+    response = api.as_user(user).post("/v1/events", document)
+    assert response.status_code == 422
+    assert pointer in [error["source"]["pointer"] for error in response.json()["errors"]]
+    assert not Event.objects.exists()
+
+
+def test_an_unknown_topic_is_422(api, user):
+    document = event_document()
+    document["data"]["relationships"] = {"event-topic": {"data": {"type": "event-topic", "id": "999"}}}
+    response = api.as_user(user).post("/v1/events", document)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["source"]["pointer"] == "/data/relationships/event-topic"
+
+
+def test_the_list_shows_published_events_and_the_drafts_one_has_a_role_on(api, user):
+    stranger = make_user()
+    published, draft = make_event(user), make_event(user, state=Event.State.DRAFT)
+    strangers_draft = make_event(stranger, state=Event.State.DRAFT)
+    assert ids(api.get("/v1/events")) == {str(published.pk)}
+    assert ids(api.as_user(user).get("/v1/events")) == {str(published.pk), str(draft.pk)}
+    assert ids(api.as_user(stranger).get("/v1/events")) == {str(published.pk), str(strangers_draft.pk)}
+    assert api.as_user(make_user(is_staff=True)).get("/v1/events").json()["meta"]["count"] == 3
+
+
+def test_the_list_searches_sorts_and_pages(api, user):
+    for name in ["Beta Summit", "Alpha Conf", "Gamma Conf"]:
+        make_event(user, name=name)
+    names = [item["attributes"]["name"] for item in api.get("/v1/events?sort=-name").json()["data"]]
+    assert names == ["Gamma Conf", "Beta Summit", "Alpha Conf"]
+    assert [
+        item["attributes"]["name"]
+        for item in api.get("/v1/events?filter[search]=conf&sort=name").json()["data"]
+    ] == [
+        "Alpha Conf",
+        "Gamma Conf",
+    ]
+    page = api.get("/v1/events?page[size]=2&page[number]=2").json()
+    assert page["meta"]["count"] == 3
+    assert len(page["data"]) == 1
+    assert api.get("/v1/events?sort=password").status_code == 400
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_listing_events_takes_the_same_queries_for_5_or_50(api, user, count, django_assert_num_queries):
+    topic = make_topic()
+    for _ in range(count):
+        make_event(user, event_topic=topic)
+    api.as_user(user).get("/v1/events?page[size]=100")  # warm-up: content types and the like
+    with django_assert_num_queries(3):  # the user, the count, the page: none per event or topic
+        response = api.get("/v1/events?page[size]=100")
+    assert len(response.json()["data"]) == count
+
+
+def test_a_topics_events_are_only_its_published_ones(api, user):
+    topic = make_topic()
+    published = make_event(user, event_topic=topic)
+    make_event(user, event_topic=topic, state=Event.State.DRAFT)
+    make_event(user)
+    assert ids(api.as_user(user).get(f"/v1/event-topics/{topic.pk}/events")) == {str(published.pk)}
+
+
+def invite_document(event, email="new@example.com", role_name="organizer"):
+    return {
+        "data": {
+            "type": "role-invite",
+            "attributes": {"email": email, "role-name": role_name},
+            "relationships": {"event": {"data": {"type": "event", "id": str(event.pk)}}},
+        }
+    }
+
+
+def test_the_invite_token_is_never_serialized(api, user, mailoutbox):
+    event = make_event(user)
+    created = api.as_user(user).post("/v1/role-invites", invite_document(event))
+    assert created.status_code == 201
+    invite_id = created.json()["data"]["id"]
+    responses = [
+        created,
+        api.get(f"/v1/role-invites/{invite_id}"),
+        api.get("/v1/role-invites"),
+        api.get(f"/v1/events/{event.pk}/role-invites"),
+    ]
+    token_hash = RoleInvite.objects.get().token_hash
+    for response in responses:
+        assert response.status_code == 200 or response is created
+        assert b"token" not in response.content
+        assert token_hash.encode() not in response.content
+
+
+def test_a_duplicate_pending_invite_is_409(api, user, mailoutbox):
+    event = make_event(user)
+    api.as_user(user).post("/v1/role-invites", invite_document(event))
+    response = api.post("/v1/role-invites", invite_document(event, email="NEW@example.com"))
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["status"] == "409"
+    assert RoleInvite.objects.count() == 1
+    assert len(mailoutbox) == 1
+
+
+def test_an_unknown_role_name_is_422(api, user):
+    response = api.as_user(user).post("/v1/role-invites", invite_document(make_event(user), role_name="king"))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["source"]["pointer"] == "/data/attributes/role-name"
+
+
+def test_the_invitee_may_change_only_the_status(api, user, mailoutbox):
+    event = make_event(user)
+    invitee = make_user(email="new@example.com")
+    invite_id = api.as_user(user).post("/v1/role-invites", invite_document(event)).json()["data"]["id"]
+    document = {
+        "data": {
+            "type": "role-invite",
+            "id": invite_id,
+            "attributes": {"status": "accepted", "role-name": "owner"},
+        }
+    }
+    response = api.as_user(invitee).patch(f"/v1/role-invites/{invite_id}", document)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["source"]["pointer"] == "/data/attributes/role-name"
+    assert RoleInvite.objects.get().status == "pending"
+    document["data"]["attributes"] = {"status": "maybe"}
+    assert api.patch(f"/v1/role-invites/{invite_id}", document).status_code == 422
+    document["data"]["attributes"] = {"status": "accepted"}
+    response = api.patch(f"/v1/role-invites/{invite_id}", document)
+    assert response.status_code == 200
+    assert response.json()["data"]["attributes"]["status"] == "accepted"
+    assert UsersEventsRoles.objects.get(user=invitee).role.name == Role.ORGANIZER
+
+
+def test_accept_invite_by_token_twice_makes_one_role(api, user, mailoutbox):
+    from accounts.tests.helpers import link_token
+
+    event = make_event(user)
+    invitee = make_user(email="new@example.com")
+    api.as_user(user).post("/v1/role-invites", invite_document(event))
+    token = link_token(mailoutbox[0], "/invites/")
+    api.as_user(invitee)
+    for _ in range(2):
+        response = api.post("/v1/role-invites/accept-invite", {"data": {"token": token}}, plain=True)
+        assert response.status_code == 200
+        assert response.json()["status"] == "accepted"
+    assert UsersEventsRoles.objects.filter(user=invitee, event=event).count() == 1
+    assert (
+        api.post("/v1/role-invites/accept-invite", {"data": {"token": "nope"}}, plain=True).status_code == 404
+    )
+    assert api.post("/v1/role-invites/accept-invite", {"data": {}}, plain=True).status_code == 422
+
+
+def test_non_admins_get_only_the_public_settings(api, user):
+    public = api.as_user(user).get("/v1/settings").json()["data"]["attributes"]
+    assert "admin-contact-email" not in public
+    assert {"app-name", "tagline", "stripe-publishable-key", "web-app-url"} <= set(public)
+    full = api.as_user(make_user(is_staff=True)).get("/v1/settings").json()["data"]["attributes"]
+    assert "admin-contact-email" in full
+    assert not any("secret" in name for name in full)
+
+
+def test_a_site_admin_changes_the_settings_with_validation(api):
+    api.as_user(make_user(is_staff=True))
+    document = {"data": {"type": "setting", "id": "1", "attributes": {"github-url": "not a url"}}}
+    assert api.patch("/v1/settings", document).status_code == 422
+    document["data"]["attributes"] = {"github-url": "https://github.com/fossasia"}
+    response = api.patch("/v1/settings", document)
+    assert response.status_code == 200
+    assert api.get("/v1/settings").json()["data"]["attributes"]["github-url"] == "https://github.com/fossasia"

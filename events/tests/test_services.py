@@ -1,0 +1,198 @@
+import hashlib
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from accounts.tests.factories import make_user
+from accounts.tests.helpers import link_token
+from events import permissions, services
+from events.models import Event, EventUserObjectPermission, Role, RoleInvite, UsersEventsRoles
+from openevent.errors import Conflict, Forbidden, NotFound
+
+from .factories import make_event
+
+pytestmark = pytest.mark.django_db
+
+
+def held_permissions(user, event) -> set[str]:
+    return set(
+        EventUserObjectPermission.objects.filter(user=user, content_object=event).values_list(
+            "permission__codename", flat=True
+        )
+    )
+
+
+def test_creating_an_event_makes_the_creator_its_owner():
+    owner = make_user()
+    event = make_event(owner, state=Event.State.DRAFT)
+    assert UsersEventsRoles.objects.get(event=event).role.name == Role.OWNER
+    assert held_permissions(owner, event) == {"view_event", "change_event", "delete_event"}
+    assert permissions.is_event_owner(owner, event)
+
+
+def test_an_event_must_end_after_it_starts():
+    start = timezone.now()
+    with pytest.raises(ValidationError) as error:
+        services.create_event(make_user(), Event(name="Backwards", starts_at=start, ends_at=start))
+    assert "ends_at" in error.value.message_dict
+    assert not Event.objects.exists()
+
+
+def test_an_unknown_time_zone_is_refused():
+    with pytest.raises(ValidationError) as error:
+        make_event(make_user(), timezone="Mars/Olympus_Mons")
+    assert "timezone" in error.value.message_dict
+
+
+def test_roles_are_scoped_to_their_own_event():
+    owner, other_owner = make_user(), make_user()
+    event, other_event = make_event(owner), make_event(other_owner, state=Event.State.DRAFT)
+    assert permissions.is_event_admin(owner, event)
+    assert not permissions.is_event_admin(owner, other_event)
+    assert not permissions.can_view_event(owner, other_event)
+    assert list(permissions.administered_events(owner)) == [event]
+
+
+def invite(event, email="new@example.com", role_name=Role.ORGANIZER, actor=None):
+    owner = actor or UsersEventsRoles.objects.get(event=event, role__name=Role.OWNER).user
+    return services.create_invite(owner, event, email=email, role_name=role_name)
+
+
+def test_an_invite_mails_a_single_use_link_and_stores_only_its_hash(mailoutbox):
+    event = make_event(make_user(), name="PyCon")
+    role_invite = invite(event, email="New@Example.com")
+    token = link_token(mailoutbox[0], "/invites/")
+    assert mailoutbox[0].to == ["New@example.com"]
+    assert "PyCon" in mailoutbox[0].subject
+    assert mailoutbox[0].alternatives[0][1] == "text/html"
+    assert role_invite.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert not any(token in str(value) for value in RoleInvite.objects.values_list().get())
+    assert role_invite.expires_at - role_invite.created_at == timedelta(days=7)
+
+
+def test_accepting_grants_the_role_once(mailoutbox):
+    event = make_event(make_user(), state=Event.State.DRAFT)
+    invitee = make_user(email="new@example.com")
+    role_invite = invite(event, email="NEW@example.com")
+    services.answer_invite(invitee, role_invite, "accepted")
+    services.answer_invite(invitee, role_invite, "accepted")  # a double click changes nothing
+    assert UsersEventsRoles.objects.filter(user=invitee, event=event).count() == 1
+    assert permissions.is_event_admin(invitee, event)
+    assert RoleInvite.objects.get().status == "accepted"
+
+
+def test_only_the_invited_address_may_answer():
+    event = make_event(make_user())
+    role_invite = invite(event)
+    with pytest.raises(Forbidden):
+        services.answer_invite(make_user(email="someone-else@example.com"), role_invite, "accepted")
+    assert RoleInvite.objects.get().status == "pending"
+    assert UsersEventsRoles.objects.filter(event=event).count() == 1
+
+
+def test_an_answered_invite_cannot_be_answered_the_other_way():
+    event = make_event(make_user())
+    invitee = make_user(email="new@example.com")
+    role_invite = invite(event)
+    services.answer_invite(invitee, role_invite, "declined")
+    with pytest.raises(Conflict):
+        services.answer_invite(invitee, role_invite, "accepted")
+    assert not UsersEventsRoles.objects.filter(user=invitee).exists()
+
+
+def test_an_expired_invite_cannot_be_accepted():
+    event = make_event(make_user())
+    invitee = make_user(email="new@example.com")
+    role_invite = invite(event)
+    with time_machine.travel(timezone.now() + timedelta(days=7, seconds=1)), pytest.raises(NotFound):
+        services.answer_invite(invitee, role_invite, "accepted")
+    assert not UsersEventsRoles.objects.filter(user=invitee).exists()
+
+
+def test_an_unknown_invite_token_is_not_found():
+    with pytest.raises(NotFound):
+        services.find_invite("not-a-token")
+
+
+def test_duplicate_pending_invites_conflict_but_a_new_one_after_an_answer_is_fine():
+    event = make_event(make_user())
+    first = invite(event)
+    with pytest.raises(Conflict):
+        invite(event, email="NEW@example.com")
+    services.answer_invite(make_user(email="new@example.com"), first, "declined")
+    assert invite(event).status == "pending"
+
+
+def test_inviting_someone_to_a_role_they_hold_conflicts():
+    event = make_event(make_user())
+    member = make_user(email="member@example.com")
+    services.grant_role(member, event, Role.MODERATOR)
+    with pytest.raises(Conflict):
+        invite(event, email="member@example.com", role_name=Role.MODERATOR)
+
+
+def test_only_the_owner_invites_an_owner():
+    owner = make_user()
+    event = make_event(owner)
+    organizer = make_user()
+    services.grant_role(organizer, event, Role.ORGANIZER)
+    with pytest.raises(Forbidden):
+        invite(event, role_name=Role.OWNER, actor=organizer)
+    assert invite(event, role_name=Role.OWNER, actor=owner)
+
+
+def test_a_new_owner_takes_over_and_the_old_one_stays_as_organizer():
+    owner = make_user()
+    event = make_event(owner)
+    successor = make_user(email="new@example.com")
+    services.answer_invite(successor, invite(event, role_name=Role.OWNER), "accepted")
+    roles = dict(UsersEventsRoles.objects.filter(event=event).values_list("user__email", "role__name"))
+    assert roles == {owner.email: Role.ORGANIZER, successor.email: Role.OWNER}
+    assert held_permissions(owner, event) == {"view_event", "change_event"}
+    assert permissions.is_event_owner(successor, event)
+
+
+def test_the_owner_cannot_be_removed():
+    owner = make_user()
+    event = make_event(owner)
+    with pytest.raises(Forbidden):
+        services.remove_role(owner, UsersEventsRoles.objects.get(event=event))
+    assert permissions.is_event_owner(owner, event)
+
+
+def test_removing_one_role_keeps_what_another_role_grants():
+    owner = make_user()
+    event = make_event(owner, state=Event.State.DRAFT)
+    member = make_user()
+    services.grant_role(member, event, Role.COORGANIZER)
+    services.grant_role(member, event, Role.ATTENDEE)
+    services.remove_role(owner, UsersEventsRoles.objects.get(user=member, role__name=Role.COORGANIZER))
+    assert held_permissions(member, event) == {"view_event"}
+    assert permissions.can_view_event(member, event)
+    assert not permissions.is_event_admin(member, event)
+    services.remove_role(owner, UsersEventsRoles.objects.get(user=member))
+    assert held_permissions(member, event) == set()
+    assert not permissions.can_view_event(member, event)
+
+
+def test_editing_an_invite_to_a_new_address_sends_a_new_link_and_voids_the_old(mailoutbox):
+    owner = make_user()
+    event = make_event(owner)
+    role_invite = invite(event, email="typo@example.con")
+    old_token = link_token(mailoutbox[0], "/invites/")
+    services.update_invite(owner, role_invite, email="right@example.com")
+    assert mailoutbox[1].to == ["right@example.com"]
+    with pytest.raises(NotFound):
+        services.find_invite(old_token)
+    assert services.find_invite(link_token(mailoutbox[1], "/invites/")) == role_invite
+
+
+def test_deleting_an_event_takes_its_roles_and_permissions_along():
+    owner = make_user()
+    event = make_event(owner)
+    services.delete_event(owner, event)
+    assert not UsersEventsRoles.objects.exists()
+    assert not EventUserObjectPermission.objects.exists()
