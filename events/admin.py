@@ -63,7 +63,9 @@ class TeamInline(admin.TabularInline):
         return formset
 
     def _may_manage(self, request, obj):
-        return obj is not None and permissions.is_event_admin(request.user, obj)
+        if obj is None:  # the inline's own queryset, or the add page: the event admin decides
+            return permissions.may_use_admin(request.user)
+        return permissions.is_event_admin(request.user, obj)
 
     def has_view_permission(self, request, obj=None):
         return self._may_manage(request, obj)
@@ -148,24 +150,23 @@ class EventAdmin(admin.ModelAdmin):
             services.delete_event(request.user, event)
 
     def save_formset(self, request, form, formset, change):
-        event = form.instance
-        for deleted in formset.deleted_forms:
-            if isinstance(deleted.instance, UsersEventsRoles):
-                services.remove_role(request.user, deleted.instance)
-            elif deleted.instance.pk:
-                services.delete_invite(request.user, deleted.instance)
-        if formset.model is RoleInvite:
-            for invite_form in formset.forms:
-                if invite_form in formset.deleted_forms or not invite_form.has_changed():
-                    continue
-                data = {
-                    "email": invite_form.cleaned_data["email"],
-                    "role_name": invite_form.cleaned_data["role"].name,
-                }
-                if invite_form.instance.pk:
-                    services.update_invite(request.user, invite_form.instance, **data)
+        """Team changes go through the services, which keep guardian in step and send invites."""
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for item in formset.forms:
+            instance = item.instance
+            if item in formset.deleted_forms:
+                if isinstance(instance, UsersEventsRoles):
+                    services.remove_role(request.user, instance)
+                elif instance.pk:
+                    services.delete_invite(request.user, instance)
+                formset.deleted_objects.append(instance)
+            elif formset.model is RoleInvite and item.has_changed():
+                data = {"email": item.cleaned_data["email"], "role_name": item.cleaned_data["role"].name}
+                if instance.pk:
+                    services.update_invite(request.user, instance, **data)
+                    formset.changed_objects.append((instance, item.changed_data))
                 else:
-                    services.create_invite(request.user, event, **data)
+                    formset.new_objects.append(services.create_invite(request.user, form.instance, **data))
                     messages.info(request, f"Invited {data['email']}: the invite is on its way.")
 
 

@@ -1,0 +1,157 @@
+import pytest
+
+from accounts.tests.factories import make_user
+from events import services
+from events.models import Event, Role, RoleInvite, UsersEventsRoles
+
+from .factories import make_event
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/events/event/"
+
+
+def change_url(event) -> str:
+    return f"/admin/events/event/{event.pk}/change/"
+
+
+@pytest.fixture
+def organizer(db):
+    return make_user(email="organizer@example.com")
+
+
+def test_an_organizers_changelist_shows_only_their_events(client, organizer):
+    mine = make_event(organizer, name="Mine")
+    coorganized = make_event(make_user(), name="Coorganized", state=Event.State.DRAFT)
+    services.grant_role(organizer, coorganized, Role.COORGANIZER)
+    attended = make_event(make_user(), name="Attended")
+    services.grant_role(organizer, attended, Role.ATTENDEE)
+    make_event(make_user(), name="Someone else's")
+    client.force_login(organizer)
+    response = client.get(CHANGELIST)
+    assert response.status_code == 200
+    assert {event.name for event in response.context["cl"].result_list} == {mine.name, coorganized.name}
+
+
+def test_a_site_admin_sees_every_event(client):
+    for _ in range(3):
+        make_event(make_user(), state=Event.State.DRAFT)
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    assert client.get(CHANGELIST).context["cl"].result_count == 3
+
+
+@pytest.mark.parametrize("state", [Event.State.DRAFT, Event.State.PUBLISHED])
+def test_someone_elses_event_is_404_in_the_admin(client, organizer, state):
+    make_event(organizer)
+    other = make_event(make_user(), state=state)
+    client.force_login(organizer)
+    assert client.get(change_url(other)).status_code == 404
+    assert client.post(f"/admin/events/event/{other.pk}/delete/", {"post": "yes"}).status_code == 404
+    assert Event.objects.filter(pk=other.pk).exists()
+
+
+def test_people_without_an_event_to_run_are_sent_to_log_in(client, organizer):
+    client.force_login(organizer)
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/login/?next=/admin/")
+
+
+def management_form(prefix, total, initial):
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def event_form(event) -> dict:
+    return {
+        "name": event.name,
+        "description": event.description,
+        "starts_at_0": event.starts_at.strftime("%Y-%m-%d"),
+        "starts_at_1": event.starts_at.strftime("%H:%M:%S"),
+        "ends_at_0": event.ends_at.strftime("%Y-%m-%d"),
+        "ends_at_1": event.ends_at.strftime("%H:%M:%S"),
+        "timezone": event.timezone,
+        "state": event.state,
+        "payment_currency": event.payment_currency,
+        "location_name": event.location_name,
+    }
+
+
+def team_forms(event, roles_to_delete=(), new_invites=()):
+    rows = list(UsersEventsRoles.objects.filter(event=event).order_by("pk"))
+    data = management_form("user_roles", len(rows), len(rows))
+    for index, row in enumerate(rows):
+        data[f"user_roles-{index}-id"] = str(row.pk)
+        data[f"user_roles-{index}-event"] = str(event.pk)
+        if row in roles_to_delete:
+            data[f"user_roles-{index}-DELETE"] = "on"
+    data |= management_form("role_invites", len(new_invites), 0)
+    for index, (email, role) in enumerate(new_invites):
+        data[f"role_invites-{index}-email"] = email
+        data[f"role_invites-{index}-role"] = str(Role.objects.get(name=role).pk)
+        data[f"role_invites-{index}-event"] = str(event.pk)
+    return data
+
+
+def test_an_organizer_invites_and_removes_team_members_through_the_services(client, organizer, mailoutbox):
+    event = make_event(organizer)
+    member = make_user()
+    services.grant_role(member, event, Role.MODERATOR)
+    client.force_login(organizer)
+    data = event_form(event) | team_forms(
+        event,
+        roles_to_delete=[UsersEventsRoles.objects.get(user=member)],
+        new_invites=[("new@example.com", Role.REGISTRAR)],
+    )
+    response = client.post(change_url(event), data)
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    assert not UsersEventsRoles.objects.filter(user=member).exists()
+    assert RoleInvite.objects.get().email == "new@example.com"
+    assert mailoutbox[0].to == ["new@example.com"]
+
+
+def test_the_admin_refuses_to_remove_the_owner_and_saves_nothing(client, organizer):
+    event = make_event(organizer)
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    data = (
+        event_form(event)
+        | {"name": "Renamed"}
+        | team_forms(event, roles_to_delete=[UsersEventsRoles.objects.get(user=organizer)])
+    )
+    response = client.post(change_url(event), data)
+    assert response.status_code == 200
+    assert "The owner cannot be removed" in str(
+        response.context["inline_admin_formsets"][0].formset.non_form_errors()
+    )
+    event.refresh_from_db()
+    assert event.name != "Renamed"
+    assert UsersEventsRoles.objects.filter(user=organizer, role__name=Role.OWNER).exists()
+
+
+def test_an_organizer_cannot_invite_an_owner_in_the_admin(client, organizer, mailoutbox):
+    owner = make_user()
+    event = make_event(owner)
+    services.grant_role(organizer, event, Role.ORGANIZER)
+    client.force_login(organizer)
+    data = event_form(event) | team_forms(event, new_invites=[("new@example.com", Role.OWNER)])
+    response = client.post(change_url(event), data)
+    assert response.status_code == 200
+    assert not RoleInvite.objects.exists()
+    assert mailoutbox == []
+
+
+def test_an_event_created_in_the_admin_is_owned_by_its_creator(client, organizer):
+    make_event(organizer)  # organizers reach the admin through an event they run
+    client.force_login(organizer)
+    template = Event(
+        name="Fresh", starts_at=Event.objects.get().starts_at, ends_at=Event.objects.get().ends_at
+    )
+    data = event_form(template) | {"state": "draft", "payment_currency": "USD", "timezone": "UTC"}
+    data |= management_form("user_roles", 0, 0) | management_form("role_invites", 0, 0)
+    response = client.post("/admin/events/event/add/", data)
+    assert response.status_code == 302
+    fresh = Event.objects.get(name="Fresh")
+    assert UsersEventsRoles.objects.get(event=fresh).user == organizer

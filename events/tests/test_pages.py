@@ -1,0 +1,161 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.tests.factories import make_user
+from accounts.tests.helpers import link_token
+from events import services
+from events.models import Event, Role, RoleInvite, UsersEventsRoles
+
+from .factories import make_event
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_start_page_lists_upcoming_published_events_only(client, user):
+    upcoming = make_event(user, name="Upcoming Summit")
+    make_event(user, name="Hidden Draft", state=Event.State.DRAFT)
+    make_event(user, name="Past Meetup", days_ahead=-10)
+    response = client.get("/")
+    assert [event.name for event in response.context["page"]] == [upcoming.name]
+    assert b"Upcoming Summit" in response.content
+    assert b"Hidden Draft" not in response.content
+
+
+def test_the_start_page_searches_and_pages(client, user):
+    for number in range(14):
+        make_event(user, name=f"Conf {number:02}", days_ahead=number + 1)
+    make_event(user, name="Workshop")
+    assert [event.name for event in client.get("/?q=work").context["page"]] == ["Workshop"]
+    second = client.get("/?q=conf&page=2")
+    assert [event.name for event in second.context["page"]] == ["Conf 12", "Conf 13"]
+    assert b"Page 2 of 2" in second.content
+
+
+def test_event_page_shows_times_in_the_events_time_zone(client, user):
+    start = timezone.now().replace(hour=1, minute=30, second=0, microsecond=0) + timedelta(days=3)
+    event = make_event(user, starts_at=start, ends_at=start + timedelta(hours=5), timezone="Asia/Kolkata")
+    response = client.get(f"/events/{event.pk}/")
+    assert response.status_code == 200
+    assert b"07:00" in response.content  # 01:30 UTC is 07:00 in India
+    assert b"Asia/Kolkata" in response.content
+
+
+def test_a_draft_page_is_404_without_a_role_and_shown_with_one(client, user):
+    draft = make_event(user, state=Event.State.DRAFT)
+    assert client.get(f"/events/{draft.pk}/").status_code == 404
+    client.force_login(make_user())
+    assert client.get(f"/events/{draft.pk}/").status_code == 404
+    client.force_login(user)
+    response = client.get(f"/events/{draft.pk}/")
+    assert response.status_code == 200
+    assert b"Draft" in response.content
+
+
+def event_form(**fields) -> dict:
+    return {
+        "name": "Local Meetup",
+        "starts_at": "2030-03-01T18:00",
+        "ends_at": "2030-03-01T21:00",
+        "timezone": "Europe/Berlin",
+        "state": "draft",
+        "payment_currency": "EUR",
+        "location_name": "Library",
+        "description": "",
+    } | fields
+
+
+def test_creating_an_event_on_the_page_reads_times_in_its_time_zone(client, user):
+    client.force_login(user)
+    response = client.post("/events/new/", event_form())
+    event = Event.objects.get()
+    assert response["Location"] == f"/events/{event.pk}/"
+    assert event.starts_at.isoformat() == "2030-03-01T17:00:00+00:00"  # 18:00 in Berlin in winter
+    assert UsersEventsRoles.objects.get(event=event).role.name == Role.OWNER
+    edit = client.get(f"/events/{event.pk}/edit/")
+    assert edit.context["form"]["starts_at"].value().strftime("%H:%M") == "18:00"
+
+
+def test_the_create_form_shows_errors_next_to_fields(client, user):
+    client.force_login(user)
+    response = client.post("/events/new/", event_form(ends_at="2030-03-01T17:00", timezone="Nowhere/Land"))
+    errors = response.context["form"].errors
+    assert "timezone" in errors
+    assert not Event.objects.exists()
+    response = client.post("/events/new/", event_form(ends_at="2030-03-01T17:00"))
+    assert "ends_at" in response.context["form"].errors
+    assert not Event.objects.exists()
+
+
+def test_creating_an_event_needs_login(client, db):
+    assert client.get("/events/new/")["Location"].startswith("/login/")
+
+
+def test_only_event_admins_edit(client, user):
+    event = make_event(user)
+    attendee = make_user()
+    services.grant_role(attendee, event, Role.ATTENDEE)
+    client.force_login(attendee)
+    assert client.get(f"/events/{event.pk}/edit/").status_code == 403
+    assert client.post(f"/events/{event.pk}/edit/", event_form(name="Hijacked")).status_code == 403
+    client.force_login(user)
+    response = client.post(f"/events/{event.pk}/edit/", event_form(name="Renamed", state="published"))
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.name == "Renamed"
+
+
+def test_my_events_lists_roles_and_pending_invites(client, user, mailoutbox):
+    mine = make_event(user, name="Mine")
+    other = make_event(make_user(), name="Theirs")
+    services.create_invite(
+        UsersEventsRoles.objects.get(event=other).user, other, email=user.email, role_name=Role.MODERATOR
+    )
+    client.force_login(user)
+    response = client.get("/my-events/")
+    assert [row.event for row in response.context["roles"]] == [mine]
+    assert [invite.event for invite in response.context["invites"]] == [other]
+
+
+@pytest.fixture
+def invitation(user, mailoutbox):
+    event = make_event(make_user(), name="Invited Conf", state=Event.State.DRAFT)
+    owner = UsersEventsRoles.objects.get(event=event).user
+    services.create_invite(owner, event, email=user.email, role_name=Role.COORGANIZER)
+    return event, f"/invites/{link_token(mailoutbox[-1], '/invites/')}/"
+
+
+def test_the_invite_link_asks_for_login_then_accepts(client, user, invitation):
+    event, url = invitation
+    assert client.get(url)["Location"].startswith(reverse("accounts:login"))
+    client.force_login(user)
+    assert b"Invited Conf" in client.get(url).content
+    response = client.post(url, {"answer": "accepted"}, follow=True)
+    assert response.redirect_chain[-1][0] == f"/events/{event.pk}/"
+    assert UsersEventsRoles.objects.get(user=user, event=event).role.name == Role.COORGANIZER
+    assert b"You accepted this invite" in client.get(url).content
+
+
+def test_the_invite_link_declines(client, user, invitation):
+    _, url = invitation
+    client.force_login(user)
+    client.post(url, {"answer": "declined"})
+    assert RoleInvite.objects.get().status == "declined"
+    assert not UsersEventsRoles.objects.filter(user=user).exists()
+    assert client.post(url, {"answer": "accepted"}).status_code == 200  # shown as a form error
+    assert not UsersEventsRoles.objects.filter(user=user).exists()
+
+
+def test_the_invite_link_refuses_another_logged_in_user(client, invitation):
+    _, url = invitation
+    client.force_login(make_user(email="intruder@example.com"))
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"answer": "accepted"}).status_code == 403
+    assert RoleInvite.objects.get().status == "pending"
+
+
+def test_an_unknown_invite_link_is_404(client, user):
+    client.force_login(user)
+    assert client.get("/invites/forged-token/").status_code == 404
