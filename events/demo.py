@@ -1,5 +1,6 @@
 """Demo events for `make run`: a published and a draft event with their team."""
 
+import zoneinfo
 from datetime import timedelta
 
 from django.utils import timezone
@@ -35,7 +36,12 @@ def load(stdout) -> None:
         slug: EventTopic.objects.get_or_create(slug=slug, defaults={"name": name})[0] for name, slug in TOPICS
     }
     organizer, coorganizer = (_demo_user(fields) for fields in TEAM)
-    start = (timezone.now() + timedelta(days=60)).replace(hour=9, minute=0, second=0, microsecond=0)
+    singapore = zoneinfo.ZoneInfo("Asia/Singapore")
+    start = (
+        (timezone.now() + timedelta(days=60))
+        .astimezone(singapore)
+        .replace(hour=9, minute=0, second=0, microsecond=0)
+    )
     summit = _demo_event(
         organizer,
         "Open Science Summit",

@@ -85,6 +85,8 @@ class Event(models.Model):
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="event_ends_after_it_starts")
         ]
         indexes = [models.Index(fields=["state", "ends_at"])]
+        # Beyond Django's view/change/delete: what roles grant on one event (events.permissions).
+        permissions = [("organize_tracks", "See and review the sessions of the tracks one organizes")]
 
     def __str__(self) -> str:
         return self.name

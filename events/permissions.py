@@ -9,6 +9,7 @@ event, or a site admin.
 
 from django.db.models import Q, QuerySet
 
+from accounts.models import User
 from accounts.permissions import is_site_admin
 
 from .models import Event, EventUserObjectPermission, Role, RoleInvite, UsersEventsRoles
@@ -16,12 +17,13 @@ from .models import Event, EventUserObjectPermission, Role, RoleInvite, UsersEve
 VIEW = "view_event"  # see the event while it is a draft
 CHANGE = "change_event"  # an event admin's rights
 DELETE = "delete_event"  # the owner's rights
+ORGANIZE_TRACKS = "organize_tracks"  # see the sessions of the event's tracks one is assigned to
 
 ROLE_PERMISSIONS = {
     Role.OWNER: {VIEW, CHANGE, DELETE},
     Role.ORGANIZER: {VIEW, CHANGE},
     Role.COORGANIZER: {VIEW, CHANGE},
-    Role.TRACK_ORGANIZER: {VIEW},
+    Role.TRACK_ORGANIZER: {VIEW, ORGANIZE_TRACKS},
     Role.MODERATOR: {VIEW},
     Role.REGISTRAR: {VIEW},
     Role.ATTENDEE: {VIEW},
@@ -50,6 +52,18 @@ def is_event_owner(user, event: Event) -> bool:
     return is_site_admin(user) or _has(user, DELETE, event)
 
 
+def can_organize_tracks(user, event: Event) -> bool:
+    return _has(user, ORGANIZE_TRACKS, event)
+
+
+def track_organizers_of(events: QuerySet[Event]) -> QuerySet[User]:
+    """The users holding the track organizer role on any of these events."""
+    holders = EventUserObjectPermission.objects.filter(
+        permission__codename=ORGANIZE_TRACKS, content_object__in=events
+    ).values("user_id")
+    return User.objects.filter(pk__in=holders)
+
+
 def can_invite(user, event: Event, role_name: str) -> bool:
     if role_name == Role.OWNER:
         return is_event_owner(user, event)
@@ -71,6 +85,13 @@ def visible_events(user) -> QuerySet[Event]:
     if not user.is_authenticated:
         return published_events()
     return Event.objects.filter(Q(state=Event.State.PUBLISHED) | Q(pk__in=_event_ids_with(user, VIEW)))
+
+
+def event_ids_where(user, codename: str) -> QuerySet:
+    """The ids of the events on which the user's roles grant `codename`, as a subquery."""
+    if not user.is_authenticated:
+        return EventUserObjectPermission.objects.none().values("content_object_id")
+    return _event_ids_with(user, codename)
 
 
 def events_with_a_role(user) -> QuerySet[Event]:

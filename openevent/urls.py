@@ -8,9 +8,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("v1/", include(("accounts.api.urls", "accounts-api"))),
     path("v1/", include(("events.api.urls", "events-api"))),
+    path("v1/", include(("speakers.api.urls", "speakers-api"))),
     path("", event_views.event_list, name="home"),
     path("", include("accounts.urls")),
     path("", include("events.urls")),
+    path("", include("speakers.urls")),
 ]
 
 handler400 = views.bad_request

@@ -6,6 +6,13 @@ from events import permissions, services
 from events.models import Event, EventTopic, Role, RoleInvite, Settings, UsersEventsRoles
 
 
+class VisibleEventField(ResourceRelatedField):
+    """A relationship to an event: events the caller may not see do not exist for them (422)."""
+
+    def get_queryset(self):
+        return permissions.visible_events(self.context["request"].user)
+
+
 class EventTopicSerializer(serializers.ModelSerializer):
     class Meta:
         model = EventTopic
@@ -54,7 +61,7 @@ class RoleInviteSerializer(serializers.ModelSerializer):
     """A role invite; its token is never serialized. `status` is the invitee's to change."""
 
     role_name = drf_serializers.ChoiceField(choices=Role.NAMES, source="role.name")
-    event = ResourceRelatedField(queryset=Event.objects.all())
+    event = VisibleEventField()
 
     class Meta:
         model = RoleInvite
@@ -67,11 +74,6 @@ class RoleInviteSerializer(serializers.ModelSerializer):
         if self.instance is not None and not isinstance(self.instance, list | tuple):
             fields["event"].read_only = True  # an invite stays with its event
         return fields
-
-    def validate_event(self, event):
-        if not permissions.can_view_event(self.context["request"].user, event):  # as if it did not exist
-            raise drf_serializers.ValidationError(f'Invalid pk "{event.pk}" - object does not exist.')
-        return event
 
     def create(self, validated_data):
         return services.create_invite(

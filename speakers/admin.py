@@ -1,0 +1,168 @@
+"""The call for speakers in the organizers' admin: each organizer sees the sessions, speakers,
+sponsors and tracks of the events they run; every change goes through speakers.services."""
+
+from django.contrib import admin, messages
+
+from events import permissions as event_permissions
+from openevent.errors import DomainError
+
+from . import services
+from .models import Session, Speaker, Sponsor, Track
+
+
+class EventChildAdmin(admin.ModelAdmin):
+    """Objects of the events the user administers (all for site admins)."""
+
+    list_select_related = ["event"]
+
+    def get_queryset(self, request):
+        events = event_permissions.administered_events(request.user).values("pk")
+        return super().get_queryset(request).filter(event_id__in=events)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "event":
+            kwargs["queryset"] = event_permissions.administered_events(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_module_permission(self, request):
+        return event_permissions.may_use_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+    def has_add_permission(self, request):
+        return self._may(request, None)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+    def _may(self, request, obj):
+        if obj is None:
+            return event_permissions.may_use_admin(request.user)
+        return event_permissions.is_event_admin(request.user, obj.event)
+
+
+@admin.register(Session)
+class SessionAdmin(EventChildAdmin):
+    list_display = ["title", "event", "track", "state", "creator", "created_at"]
+    list_filter = ["state", "event", "track"]
+    search_fields = ["title", "subtitle", "speakers__name"]
+    list_select_related = ["event", "track", "creator"]
+    readonly_fields = ["creator", "created_at"]
+    actions = ["accept", "reject", "confirm"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            changes = {field: form.cleaned_data[field] for field in form.changed_data}
+            services.update_session(request.user, Session.objects.get(pk=obj.pk), **changes)
+        else:
+            services.create_session(request.user, obj)
+
+    def delete_model(self, request, obj):
+        services.delete_session(request.user, obj)
+
+    def delete_queryset(self, request, queryset):
+        for session in queryset:
+            services.delete_session(request.user, session)
+
+    def _move(self, request, queryset, state):
+        moved = 0
+        for session in queryset.select_related("event"):
+            try:
+                services.change_state(request.user, session, state)
+                moved += 1
+            except DomainError as error:
+                messages.warning(request, f"{session}: {error}")
+        if moved:
+            messages.success(request, f"{moved} session(s) now {state}; their speakers were told.")
+
+    @admin.action(description="Accept the selected sessions (emails their speakers)")
+    def accept(self, request, queryset):
+        self._move(request, queryset, Session.State.ACCEPTED)
+
+    @admin.action(description="Reject the selected sessions (emails their speakers)")
+    def reject(self, request, queryset):
+        self._move(request, queryset, Session.State.REJECTED)
+
+    @admin.action(description="Confirm the selected sessions")
+    def confirm(self, request, queryset):
+        self._move(request, queryset, Session.State.CONFIRMED)
+
+
+@admin.register(Speaker)
+class SpeakerAdmin(EventChildAdmin):
+    list_display = ["name", "email", "event", "organisation"]
+    list_filter = ["event"]
+    search_fields = ["name", "email", "organisation"]
+    readonly_fields = ["user", "creator", "created_at"]
+    filter_horizontal = ["sessions"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "sessions":
+            events = event_permissions.administered_events(request.user).values("pk")
+            kwargs["queryset"] = Session.objects.filter(event_id__in=events).select_related("event")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved with its sessions in save_related, through the service
+
+    def save_related(self, request, form, formsets, change):
+        speaker, sessions = form.instance, list(form.cleaned_data["sessions"])
+        if change:
+            changes = {field: form.cleaned_data[field] for field in form.changed_data if field != "sessions"}
+            services.update_speaker(request.user, Speaker.objects.get(pk=speaker.pk), sessions, **changes)
+        else:
+            services.create_speaker(request.user, speaker, sessions)
+
+    def delete_model(self, request, obj):
+        services.delete_speaker(request.user, obj)
+
+    def delete_queryset(self, request, queryset):
+        for speaker in queryset:
+            services.delete_speaker(request.user, speaker)
+
+
+@admin.register(Sponsor)
+class SponsorAdmin(EventChildAdmin):
+    list_display = ["name", "event", "level", "sponsor_type"]
+    list_filter = ["event", "sponsor_type"]
+    search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        services.save_sponsor(request.user, obj)
+
+    def delete_model(self, request, obj):
+        services.delete_sponsor(request.user, obj)
+
+    def delete_queryset(self, request, queryset):
+        for sponsor in queryset:
+            services.delete_sponsor(request.user, sponsor)
+
+
+@admin.register(Track)
+class TrackAdmin(EventChildAdmin):
+    list_display = ["name", "event", "color"]
+    list_filter = ["event"]
+    filter_horizontal = ["organizers"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "organizers":
+            events = event_permissions.administered_events(request.user)
+            kwargs["queryset"] = event_permissions.track_organizers_of(events)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved with its organizers in save_related, through the service
+
+    def save_related(self, request, form, formsets, change):
+        services.save_track(request.user, form.instance, list(form.cleaned_data["organizers"]))
+
+    def delete_model(self, request, obj):
+        services.delete_track(request.user, obj)
+
+    def delete_queryset(self, request, queryset):
+        for track in queryset:
+            services.delete_track(request.user, track)

@@ -1,0 +1,120 @@
+from django.conf import settings
+from django.db import models
+from django.utils.timezone import now
+
+from events.models import Event
+
+
+class Track(models.Model):
+    """A strand of an event's programme. Its organizers (users holding the track organizer
+    role on the event) see and review every session on it."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="tracks")
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    color = models.CharField(max_length=7, default="#1d4ed8", help_text="A CSS colour such as #1d4ed8.")
+    organizers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="organized_tracks")
+
+    class Meta:
+        ordering = ["event", "name"]
+        constraints = [models.UniqueConstraint(fields=["event", "name"], name="track_name_unique_in_event")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Session(models.Model):
+    """A talk, workshop or other item submitted to an event. Its state changes only through
+    speakers.services.change_state."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft"
+        PENDING = "pending"
+        ACCEPTED = "accepted"
+        CONFIRMED = "confirmed"
+        REJECTED = "rejected"
+        WITHDRAWN = "withdrawn"
+        CANCELED = "canceled"
+
+    PUBLIC_STATES = (State.ACCEPTED, State.CONFIRMED)
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions")
+    track = models.ForeignKey(
+        Track, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
+    )
+    title = models.CharField(max_length=200)
+    subtitle = models.CharField(max_length=200, blank=True)
+    short_abstract = models.TextField(max_length=1000, blank=True)
+    long_abstract = models.TextField(max_length=10000, blank=True)
+    level = models.CharField(max_length=50, blank=True, help_text="e.g. beginner, intermediate, advanced")
+    language = models.CharField(max_length=50, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="created_sessions"
+    )
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["event", "title", "pk"]
+        indexes = [models.Index(fields=["event", "state"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_public(self) -> bool:
+        return self.state in self.PUBLIC_STATES and self.event.is_published
+
+
+class Speaker(models.Model):
+    """A speaker's profile on one event, linked to the sessions they give."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="speakers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="speaker_profiles",
+        help_text="The account of the person who speaks, if they have one.",
+    )
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="created_speakers"
+    )
+    sessions = models.ManyToManyField(Session, blank=True, related_name="speakers")
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    short_biography = models.TextField(max_length=1000, blank=True)
+    long_biography = models.TextField(max_length=10000, blank=True)
+    photo_url = models.URLField(blank=True)
+    website = models.URLField(blank=True)
+    twitter = models.URLField(blank=True)
+    github = models.URLField(blank=True)
+    linkedin = models.URLField(blank=True)
+    organisation = models.CharField(max_length=200, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["event", "name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Sponsor(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sponsors")
+    name = models.CharField(max_length=200)
+    url = models.URLField(blank=True)
+    level = models.PositiveSmallIntegerField(
+        default=1, help_text="1 is the top tier; higher numbers come later."
+    )
+    sponsor_type = models.CharField(max_length=100, blank=True, help_text="e.g. Gold, Silver, Media partner")
+    description = models.TextField(blank=True)
+    logo_url = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["event", "level", "name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

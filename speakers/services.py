@@ -1,0 +1,217 @@
+"""The call for speakers: sessions and their states, speaker profiles, sponsors and tracks.
+
+Services take the acting user and check what events.permissions and speakers.permissions
+allow; each is one transaction.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import User
+from events import permissions as event_permissions
+from events.models import Event
+from openevent.errors import Forbidden, NotFound
+from openevent.mail import send_templated_mail
+
+from . import permissions
+from .models import Session, Speaker, Sponsor, Track
+
+State = Session.State
+
+# Which state each side may move a session to, from each state. Staying put is always allowed.
+ORGANIZER_TRANSITIONS: dict[str, set[str]] = {
+    State.DRAFT: {State.PENDING, State.ACCEPTED, State.REJECTED, State.CANCELED},
+    State.PENDING: {State.ACCEPTED, State.REJECTED, State.CANCELED},
+    State.ACCEPTED: {State.PENDING, State.CONFIRMED, State.REJECTED, State.CANCELED},
+    State.CONFIRMED: {State.ACCEPTED, State.CANCELED},
+    State.REJECTED: {State.PENDING, State.ACCEPTED},
+    State.WITHDRAWN: set(),
+    State.CANCELED: {State.PENDING, State.ACCEPTED},
+}
+SUBMITTER_TRANSITIONS: dict[str, set[str]] = {
+    state: {State.WITHDRAWN} | ({State.PENDING} if state == State.DRAFT else set())
+    for state in State.values
+    if state != State.WITHDRAWN
+} | {State.WITHDRAWN: set()}
+SUBMITTER_CREATE_STATES = (State.DRAFT, State.PENDING)
+NOTIFY_SPEAKERS_ON = (State.ACCEPTED, State.REJECTED)
+
+
+def _require_submittable(actor: User, event: Event) -> None:
+    if not permissions.may_submit_to(actor, event):
+        raise NotFound("Event not found.")
+
+
+def _check_track(session: Session) -> None:
+    if session.track_id and session.track.event_id != session.event_id:
+        raise ValidationError({"track": ["This track belongs to another event."]})
+
+
+def allowed_states(actor: User, session: Session) -> set[str]:
+    """The states the actor may move the session to now (its own state included)."""
+    allowed = {session.state}
+    if event_permissions.is_event_admin(actor, session.event):
+        allowed |= ORGANIZER_TRANSITIONS[session.state]
+    if permissions.is_submitter(actor, session):
+        allowed |= SUBMITTER_TRANSITIONS[session.state]
+    return allowed
+
+
+def create_session(actor: User, session: Session) -> Session:
+    """Submit a session (built by a form or serializer). Non-admins submit drafts or pending ones."""
+    _require_submittable(actor, session.event)
+    if session.state not in SUBMITTER_CREATE_STATES and not event_permissions.is_event_admin(
+        actor, session.event
+    ):
+        raise Forbidden(f'You cannot create a session in state "{session.state}".')
+    _check_track(session)
+    session.creator = actor
+    session.full_clean()
+    session.save()
+    return session
+
+
+def update_session(actor: User, session: Session, **changes) -> Session:
+    if not permissions.can_change_session(actor, session):
+        raise Forbidden("Only the session's submitter and the event's organizers may change it.")
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().select_related("event").get(pk=session.pk)
+        new_state = changes.pop("state", locked.state)
+        if new_state not in allowed_states(actor, locked):
+            raise Forbidden(f'You cannot change a session state from "{locked.state}" to "{new_state}"')
+        notify = new_state != locked.state and new_state in NOTIFY_SPEAKERS_ON
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        locked.state = new_state
+        _check_track(locked)
+        locked.full_clean()
+        locked.save()
+    if notify:
+        _notify_speakers(locked)
+    return locked
+
+
+def change_state(actor: User, session: Session, state: str) -> Session:
+    return update_session(actor, session, state=state)
+
+
+def _notify_speakers(session: Session) -> None:
+    for speaker in session.speakers.all():
+        send_templated_mail(
+            "speakers/email/session_state",
+            {"session": session, "speaker": speaker, "accepted": session.state == State.ACCEPTED},
+            speaker.email,
+            f'Your session "{session.title}" at {session.event} was {session.state}',
+        )
+
+
+def delete_session(actor: User, session: Session) -> None:
+    if not permissions.can_change_session(actor, session):
+        raise Forbidden("Only the session's submitter and the event's organizers may delete it.")
+    session.delete()
+
+
+def _check_sessions(actor: User, event: Event, sessions: list[Session]) -> None:
+    """A speaker may be linked to their own sessions of the event; event admins link any."""
+    if event_permissions.is_event_admin(actor, event):
+        foreign = [session for session in sessions if session.event_id != event.pk]
+    else:
+        foreign = [
+            session for session in sessions if session.event_id != event.pk or session.creator_id != actor.pk
+        ]
+    if foreign:
+        raise NotFound(f"Session: {foreign[0].pk} not found")
+
+
+def create_speaker(actor: User, speaker: Speaker, sessions: list[Session]) -> Speaker:
+    """Add a speaker profile to an event. A non-admin's profile is theirs (`user` is them)."""
+    _require_submittable(actor, speaker.event)
+    _check_sessions(actor, speaker.event, sessions)
+    speaker.creator = actor
+    if not event_permissions.is_event_admin(actor, speaker.event):
+        speaker.user = actor
+    speaker.full_clean()
+    with transaction.atomic():
+        speaker.save()
+        speaker.sessions.set(sessions)
+    return speaker
+
+
+def update_speaker(
+    actor: User, speaker: Speaker, sessions: list[Session] | None = None, **changes
+) -> Speaker:
+    if not permissions.can_change_speaker(actor, speaker):
+        raise Forbidden("Only the speaker, who added them, and the event's organizers may change a speaker.")
+    if sessions is not None:
+        _check_sessions(actor, speaker.event, sessions)
+    for field, value in changes.items():
+        setattr(speaker, field, value)
+    speaker.full_clean()
+    with transaction.atomic():
+        speaker.save()
+        if sessions is not None:
+            speaker.sessions.set(sessions)
+    return speaker
+
+
+def delete_speaker(actor: User, speaker: Speaker) -> None:
+    if not permissions.can_change_speaker(actor, speaker):
+        raise Forbidden("Only the speaker, who added them, and the event's organizers may delete a speaker.")
+    speaker.delete()
+
+
+def submit_to_call(actor: User, session: Session, profile: dict) -> Session:
+    """The call for speakers: a session and the submitter's speaker profile on the event, which
+    is made on their first submission and updated (and linked) on later ones."""
+    with transaction.atomic():
+        session = create_session(actor, session)
+        speaker = Speaker.objects.filter(event=session.event, user=actor).first()
+        if speaker is None:
+            create_speaker(actor, Speaker(event=session.event, **profile), [session])
+        else:
+            update_speaker(actor, speaker, [*speaker.sessions.all(), session], **profile)
+    return session
+
+
+def _require_event_admin(actor: User, event: Event, what: str) -> None:
+    if not event_permissions.is_event_admin(actor, event):
+        raise Forbidden(f"Only the event's owner and organizers may change its {what}.")
+
+
+def save_sponsor(actor: User, sponsor: Sponsor, **changes) -> Sponsor:
+    """Create (unsaved `sponsor`) or change a sponsor of an event the actor administers."""
+    _require_event_admin(actor, sponsor.event, "sponsors")
+    for field, value in changes.items():
+        setattr(sponsor, field, value)
+    sponsor.full_clean()
+    sponsor.save()
+    return sponsor
+
+
+def delete_sponsor(actor: User, sponsor: Sponsor) -> None:
+    _require_event_admin(actor, sponsor.event, "sponsors")
+    sponsor.delete()
+
+
+def save_track(actor: User, track: Track, organizers: list[User] | None = None, **changes) -> Track:
+    """Create or change a track; its organizers must hold the track organizer role on the event."""
+    _require_event_admin(actor, track.event, "tracks")
+    for field, value in changes.items():
+        setattr(track, field, value)
+    track.full_clean()
+    if organizers is not None:
+        refused = [
+            user for user in organizers if not event_permissions.can_organize_tracks(user, track.event)
+        ]
+        if refused:
+            raise ValidationError({"organizers": [f"{refused[0]} is not a track organizer of this event."]})
+    with transaction.atomic():
+        track.save()
+        if organizers is not None:
+            track.organizers.set(organizers)
+    return track
+
+
+def delete_track(actor: User, track: Track) -> None:
+    _require_event_admin(actor, track.event, "tracks")
+    track.delete()

@@ -1,0 +1,201 @@
+"""Who sees and changes sessions, speakers and sponsors, on a published event (P) and a draft
+one (D): lists must return exactly the ids their reader may see, and every status must be
+as the contract says (401 anonymous writes, 404 invisible, 403 visible but not allowed).
+The fixture `programme` (conftest.py) says who is who."""
+
+import pytest
+
+ACTORS = [
+    "anonymous",
+    "other_user",
+    "submitter",
+    "speaker_user",
+    "track_organizer",
+    "coorganizer",
+    "other_event_organizer",
+    "site_admin",
+]
+ALL_SESSIONS = {"accepted", "pending", "other_pending", "draft_event_pending"}
+ALL_SPEAKERS = {"accepted", "pending", "other_pending", "draft_event"}
+ON_DRAFT_EVENT = {"sessions": {"draft_event_pending"}, "speakers": {"draft_event"}, "sponsors": {"D"}}
+
+# What each actor may see.
+VISIBLE = {
+    "sessions": {
+        "anonymous": {"accepted"},
+        "other_user": {"accepted"},
+        "submitter": {"accepted", "pending", "draft_event_pending"},
+        "speaker_user": {"accepted", "pending", "draft_event_pending"},
+        "track_organizer": {"accepted", "pending", "draft_event_pending"},
+        "coorganizer": ALL_SESSIONS,
+        "other_event_organizer": {"accepted"},
+        "site_admin": ALL_SESSIONS,
+    },
+    "speakers": {
+        "anonymous": {"accepted"},
+        "other_user": {"accepted"},
+        "submitter": {"accepted", "pending", "draft_event"},
+        "speaker_user": {"accepted", "pending", "draft_event"},
+        "track_organizer": {"accepted", "pending", "draft_event"},
+        "coorganizer": ALL_SPEAKERS,
+        "other_event_organizer": {"accepted"},
+        "site_admin": ALL_SPEAKERS,
+    },
+    "sponsors": {actor: {"P"} for actor in ACTORS}
+    | {"track_organizer": {"P", "D"}, "coorganizer": {"P", "D"}, "site_admin": {"P", "D"}},
+}
+SEES_DRAFT_EVENT = {"track_organizer", "coorganizer", "site_admin"}
+
+# Who may change an object they can see (the others get 403).
+MAY_CHANGE = {
+    "sessions": {"submitter", "coorganizer", "site_admin"},
+    "speakers": {"submitter", "speaker_user", "coorganizer", "site_admin"},
+    "sponsors": {"coorganizer", "site_admin"},
+}
+# Who may create one on each event, and what the others get if they can see that event, and
+# if they cannot (anonymous always gets 401).
+MAY_CREATE = {
+    ("sessions", "P"): (set(ACTORS), None, None),
+    ("sessions", "D"): ({"coorganizer", "site_admin"}, 404, 404),
+    ("speakers", "P"): ({"submitter", "coorganizer", "site_admin"}, 404, 404),  # Session: {id} not found
+    ("speakers", "D"): ({"coorganizer", "site_admin"}, 404, 404),
+    ("sponsors", "P"): ({"coorganizer", "site_admin"}, 403, 403),
+    ("sponsors", "D"): ({"coorganizer", "site_admin"}, 403, 422),  # 422: no such event, for them
+}
+
+
+def objects(programme, kind) -> dict:
+    return getattr(programme, kind)
+
+
+def key_of(programme, kind, object_id) -> str:
+    return next(key for key, obj in objects(programme, kind).items() if str(obj.pk) == object_id)
+
+
+def log_in(api, programme, actor):
+    if programme.users[actor] is not None:
+        api.as_user(programme.users[actor])
+    return api
+
+
+def new_document(programme, kind, event_key):
+    event = {"event": {"data": {"type": "event", "id": str(programme.events[event_key].pk)}}}
+    if kind == "sessions":
+        track = programme.tracks[event_key]
+        relationships = event | {"track": {"data": {"type": "track", "id": str(track.pk)}}}
+        return {
+            "type": "session",
+            "attributes": {"title": "New talk", "state": "pending"},
+            "relationships": relationships,
+        }
+    if kind == "speakers":
+        session = programme.sessions["pending" if event_key == "P" else "draft_event_pending"]
+        relationships = event | {"sessions": {"data": [{"type": "session", "id": str(session.pk)}]}}
+        return {
+            "type": "speaker",
+            "attributes": {"name": "New", "email": "new@example.com"},
+            "relationships": relationships,
+        }
+    return {"type": "sponsor", "attributes": {"name": "New sponsor"}, "relationships": event}
+
+
+CHANGES = {
+    "sessions": ("session", "title", "Renamed"),
+    "speakers": ("speaker", "name", "Renamed"),
+    "sponsors": ("sponsor", "name", "Renamed"),
+}
+KINDS = ["sessions", "speakers", "sponsors"]
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("event_key", ["P", "D"])
+def test_event_lists_return_exactly_what_the_reader_may_see(api, programme, actor, kind, event_key):
+    response = log_in(api, programme, actor).get(f"/v1/events/{programme.events[event_key].pk}/{kind}")
+    if event_key == "D" and actor not in SEES_DRAFT_EVENT:
+        assert response.status_code == 404
+        return
+    assert response.status_code == 200
+    on_event = {
+        key for key, obj in objects(programme, kind).items() if obj.event == programme.events[event_key]
+    }
+    listed = {key_of(programme, kind, item["id"]) for item in response.json()["data"]}
+    assert listed == VISIBLE[kind][actor] & on_event
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_global_lists_and_details_agree(api, programme, actor, kind):
+    log_in(api, programme, actor)
+    listed = {
+        key_of(programme, kind, item["id"]) for item in api.get(f"/v1/{kind}?page[size]=50").json()["data"]
+    }
+    assert listed == VISIBLE[kind][actor]
+    for key, obj in objects(programme, kind).items():
+        expected = 200 if key in VISIBLE[kind][actor] else 404
+        assert api.get(f"/v1/{kind}/{obj.pk}").status_code == expected, key
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("event_key", ["P", "D"])
+def test_create(api, programme, actor, kind, event_key):
+    allowed, refused_seen, refused_unseen = MAY_CREATE[(kind, event_key)]
+    sees_event = event_key == "P" or actor in SEES_DRAFT_EVENT
+    if actor == "anonymous":
+        expected = 401
+    elif actor in allowed:
+        expected = 201
+    else:
+        expected = refused_seen if sees_event else refused_unseen
+    response = log_in(api, programme, actor).post(
+        f"/v1/{kind}", {"data": new_document(programme, kind, event_key)}
+    )
+    assert response.status_code == expected, response.content
+    if kind == "speakers" and expected == 404 and event_key == "P":
+        session = programme.sessions["pending"]
+        assert response.json()["errors"][0]["detail"] == f"Session: {session.pk} not found"
+
+
+CHANGED = {
+    "sessions": ["pending", "draft_event_pending"],
+    "speakers": ["pending", "draft_event"],
+    "sponsors": ["P", "D"],
+}
+CHANGE_CASES = [
+    pytest.param(kind, key, actor, id=f"{kind}-{key}-{actor}")
+    for kind, keys in CHANGED.items()
+    for key in keys
+    for actor in ACTORS
+]
+
+
+def expected_change_status(kind, key, actor, success):
+    if actor == "anonymous":
+        return 401
+    if key not in VISIBLE[kind][actor]:
+        return 404
+    return success if actor in MAY_CHANGE[kind] else 403
+
+
+@pytest.mark.parametrize(("kind", "key", "actor"), CHANGE_CASES)
+def test_update(api, programme, kind, key, actor):
+    obj = objects(programme, kind)[key]
+    resource, attribute, value = CHANGES[kind]
+    document = {
+        "data": {"type": resource, "id": str(obj.pk), "attributes": {attribute.replace("_", "-"): value}}
+    }
+    response = log_in(api, programme, actor).patch(f"/v1/{kind}/{obj.pk}", document)
+    expected = expected_change_status(kind, key, actor, 200)
+    assert response.status_code == expected, response.content
+    obj.refresh_from_db()
+    assert (getattr(obj, attribute) == value) == (expected == 200)
+
+
+@pytest.mark.parametrize(("kind", "key", "actor"), CHANGE_CASES)
+def test_delete(api, programme, kind, key, actor):
+    obj = objects(programme, kind)[key]
+    response = log_in(api, programme, actor).delete(f"/v1/{kind}/{obj.pk}")
+    expected = expected_change_status(kind, key, actor, 204)
+    assert response.status_code == expected, response.content
+    assert type(obj).objects.filter(pk=obj.pk).exists() == (expected != 204)

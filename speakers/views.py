@@ -1,0 +1,67 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from events.models import Event
+from openevent.errors import DomainError
+
+from . import permissions, services
+from .forms import SessionProposalForm, SpeakerProfileForm
+from .models import Session, Speaker
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def submit(request, pk):
+    """The call for speakers: a session and the submitter's speaker profile."""
+    event = get_object_or_404(Event, pk=pk)
+    if not permissions.may_submit_to(request.user, event):
+        raise Http404("No such event.")
+    profile = Speaker.objects.filter(event=event, user=request.user).first()
+    initial = {"name": request.user.get_full_name(), "email": request.user.email}
+    session_form = SessionProposalForm(request.POST or None, event=event)
+    speaker_form = SpeakerProfileForm(
+        request.POST or None, instance=profile, initial=initial, prefix="speaker"
+    )
+    if request.method == "POST" and session_form.is_valid() and speaker_form.is_valid():
+        session = session_form.save(commit=False)
+        session.state = Session.State.DRAFT if "save_draft" in request.POST else Session.State.PENDING
+        try:
+            services.submit_to_call(request.user, session, speaker_form.cleaned_data)
+        except ValidationError as error:
+            session_form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                "Your session is saved as a draft."
+                if session.state == Session.State.DRAFT
+                else "Your session is submitted. The organizers will review it.",
+            )
+            return redirect("speakers:mine")
+    context = {"event": event, "session_form": session_form, "speaker_form": speaker_form}
+    return render(request, "speakers/submit.html", context)
+
+
+@login_required
+def my_submissions(request):
+    sessions = (
+        Session.objects.filter(creator=request.user).select_related("event", "track").order_by("-created_at")
+    )
+    return render(request, "speakers/my_submissions.html", {"sessions": sessions})
+
+
+@require_POST
+@login_required
+def move(request, pk, state):
+    """The submitter's buttons: send a draft for review, or withdraw."""
+    session = get_object_or_404(Session.objects.select_related("event"), pk=pk, creator=request.user)
+    try:
+        services.change_state(request.user, session, state)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f'"{session}" is {state} now.')
+    return redirect("speakers:mine")
