@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -27,6 +28,7 @@ from .models import PasswordResetToken, User
 # password change voids every token issued before it, as it voids Django sessions.
 AUTH_HASH_CLAIM = "auth_hash"
 PASSWORD_MAX_LENGTH = 4096  # hashing is slow by design: no megabyte passwords
+VERIFY_EMAIL_SALT = "accounts.verify-email"
 
 
 class InvalidCredentials(Exception):
@@ -58,7 +60,48 @@ def register_user(*, email: str, password: str, first_name: str = "", last_name:
             user.save()
     except IntegrityError as error:  # registered concurrently with the same address
         raise ValidationError({"email": [EMAIL_TAKEN]}) from error
+    send_verification_email(user)
     return user
+
+
+class InvalidVerificationToken(NotFound):
+    """A verification link that is forged, expired or for another address."""
+
+
+def _verification_token(user: User) -> str:
+    return signing.dumps({"id": user.pk, "email": user.email}, salt=VERIFY_EMAIL_SALT)
+
+
+def send_verification_email(user: User) -> None:
+    """Email a link that proves the user reads their address (a signed token, stored nowhere)."""
+    ratelimit.hit("verify-email", str(user.pk), settings.EMAIL_VERIFICATION_LIMIT, 60 * 60)
+    context = {
+        "user": user,
+        "verify_url": f"{settings.FRONTEND_URL}/verify-email?token={_verification_token(user)}",
+        "valid_days": settings.EMAIL_VERIFICATION_TIMEOUT // (24 * 60 * 60),
+    }
+    send_templated_mail(
+        "accounts/email/verify_email", context, user.email, "Confirm your OpenEvent email address"
+    )
+
+
+def verify_email(*, token: str) -> User:
+    try:
+        claim = signing.loads(token, salt=VERIFY_EMAIL_SALT, max_age=settings.EMAIL_VERIFICATION_TIMEOUT)
+    except signing.BadSignature as error:  # SignatureExpired is one too
+        raise InvalidVerificationToken("This confirmation link is invalid or expired.") from error
+    user = User.objects.filter(pk=claim.get("id"), email=claim.get("email"), is_active=True).first()
+    if user is None:
+        raise InvalidVerificationToken("This confirmation link is invalid or expired.")
+    mark_verified(user)
+    return user
+
+
+def mark_verified(user: User) -> None:
+    """The user showed they read their mailbox (a confirmation, reset or invite link)."""
+    if not user.is_verified:
+        user.is_verified = True
+        user.save(update_fields=["is_verified"])
 
 
 def update_profile(user: User, *, first_name: str, last_name: str) -> User:
@@ -183,5 +226,6 @@ def reset_password(*, token: str, password: str) -> User:
             raise ValidationError({"password": error.messages}) from error
         user.set_password(password)
         user.save(update_fields=["password"])
+        mark_verified(user)  # the reset link reached their mailbox
         PasswordResetToken.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
     return user

@@ -18,4 +18,6 @@ urlpatterns = [
     path("forgot-password/", views.forgot_password, name="forgot-password"),
     # The emailed link is {FRONTEND_URL}/reset-password?token=…, without the slash.
     re_path(r"^reset-password/?$", views.reset_password, name="reset-password"),
+    re_path(r"^verify-email/?$", views.verify_email, name="verify-email"),
+    path("account/verify/", views.resend_verification, name="resend-verification"),
 ]

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from openevent.ratelimit import RateLimited, client_ip
 
@@ -58,6 +58,31 @@ def profile(request):
         messages.success(request, "Your profile is saved.")
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})
+
+
+@require_http_methods(["GET", "HEAD"])
+def verify_email(request):
+    """The link in the confirmation email."""
+    try:
+        services.verify_email(token=request.GET.get("token", ""))
+    except services.InvalidVerificationToken:
+        return render(request, "accounts/verify_email_invalid.html", status=404)
+    messages.success(request, "Thank you: your email address is confirmed.")
+    return redirect("accounts:profile" if request.user.is_authenticated else "accounts:login")
+
+
+@require_POST
+@login_required
+def resend_verification(request):
+    try:
+        services.send_verification_email(request.user)
+    except RateLimited:
+        messages.error(
+            request, "We sent several links already. Please check your mailbox, or try again later."
+        )
+    else:
+        messages.success(request, f"A new confirmation link is on its way to {request.user.email}.")
+    return redirect("accounts:profile")
 
 
 @GET_OR_POST

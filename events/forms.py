@@ -3,16 +3,15 @@ import zoneinfo
 from django import forms
 from django.utils import timezone
 
-from .models import Event
+from .models import TIMEZONES, Event
 
-TIMEZONES = sorted(zoneinfo.available_timezones())
 LOCAL_DATETIME = "%Y-%m-%dT%H:%M"
 
 
 class EventForm(forms.ModelForm):
     """Start and end are typed as wall-clock times in the event's own time zone."""
 
-    timezone = forms.ChoiceField(choices=[(name, name) for name in TIMEZONES], initial="UTC")
+    timezone = forms.ChoiceField(choices=[(name, name) for name in sorted(TIMEZONES)], initial="UTC")
 
     class Meta:
         model = Event
@@ -53,6 +52,10 @@ class EventForm(forms.ModelForm):
                     cleaned[field] = timezone.make_aware(timezone.make_naive(cleaned[field]), zone)
                     setattr(self.instance, field, cleaned[field])
         return cleaned
+
+
+class EventSearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=100, label="Search events by name")
 
 
 class InviteAnswerForm(forms.Form):

@@ -40,8 +40,12 @@ CURRENCIES = [
 ]
 
 
+# IANA zone names, without the server-dependent "localtime" and the placeholder "Factory".
+TIMEZONES = frozenset(zoneinfo.available_timezones() - {"localtime", "Factory"})
+
+
 def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in TIMEZONES:
         raise ValidationError(f'"{value}" is not a known time zone.')
 
 

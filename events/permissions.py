@@ -70,7 +70,8 @@ def can_invite(user, event: Event, role_name: str) -> bool:
     return is_event_admin(user, event)
 
 
-def is_invitee(user, invite: RoleInvite) -> bool:
+def is_invited_address(user, invite: RoleInvite) -> bool:
+    """The user's address is the invited one (whether they read that mailbox is another matter)."""
     return bool(user.is_authenticated and user.email.lower() == invite.email.lower())
 
 
@@ -94,12 +95,6 @@ def event_ids_where(user, codename: str) -> QuerySet:
     return _event_ids_with(user, codename)
 
 
-def events_with_a_role(user) -> QuerySet[Event]:
-    if not user.is_authenticated:
-        return Event.objects.none()
-    return Event.objects.filter(pk__in=_event_ids_with(user, VIEW))
-
-
 def administered_events(user) -> QuerySet[Event]:
     if is_site_admin(user):
         return Event.objects.all()
@@ -114,13 +109,14 @@ def may_use_admin(user) -> bool:
 
 
 def visible_role_invites(user) -> QuerySet[RoleInvite]:
-    """Invites to events the user administers, and those sent to the user's own address."""
+    """Invites to events the user administers, and those sent to the user's own, confirmed address."""
     invites = RoleInvite.objects.all()
     if is_site_admin(user):
         return invites
     if not user.is_authenticated:
         return invites.none()
-    return invites.filter(Q(event__in=administered_events(user)) | Q(email__iexact=user.email))
+    administered = Q(event__in=administered_events(user))
+    return invites.filter(administered | Q(email__iexact=user.email) if user.is_verified else administered)
 
 
 def visible_event_roles(user) -> QuerySet[UsersEventsRoles]:

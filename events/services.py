@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import is_site_admin
+from accounts.services import mark_verified
+from openevent import ratelimit
 from openevent.errors import Conflict, Forbidden, NotFound
 from openevent.mail import send_templated_mail
 from openevent.tokens import hash_token, new_token
@@ -43,17 +45,25 @@ def update_event(actor: User, event: Event, **changes) -> Event:
     for field, value in changes.items():
         setattr(event, field, value)
     event.full_clean()
-    event.save()
+    with transaction.atomic():
+        event.save()
     return event
 
 
 def delete_event(actor: User, event: Event) -> None:
     if not permissions.is_event_owner(actor, event):
         raise Forbidden("Only the event's owner may delete it.")
-    event.delete()
+    with transaction.atomic():
+        event.delete()
 
 
 # Roles
+
+
+def _lock(event: Event) -> None:
+    """Take the event's row lock: its team changes one at a time, so role rows and the
+    guardian permissions derived from them cannot drift apart under concurrent requests."""
+    Event.objects.select_for_update().filter(pk=event.pk).exists()
 
 
 def _sync_permissions(user: User, event: Event) -> None:
@@ -74,18 +84,22 @@ def grant_role(user: User, event: Event, role_name: str) -> UsersEventsRoles:
 
     No permission check: callers are the services that decided it (event creation, an accepted
     invite) and the demo data."""
-    if role_name == Role.OWNER:
-        Event.objects.select_for_update().get(pk=event.pk)  # one ownership change at a time
-        for previous in UsersEventsRoles.objects.filter(event=event, role__name=Role.OWNER).exclude(
-            user=user
-        ):
-            previous.role = Role.objects.get(name=Role.ORGANIZER)
-            previous.save(update_fields=["role"])
-            _sync_permissions(previous.user, event)
-    row, _ = UsersEventsRoles.objects.get_or_create(
-        user=user, event=event, role=Role.objects.get(name=role_name)
-    )
-    _sync_permissions(user, event)
+    with transaction.atomic():
+        _lock(event)
+        if role_name == Role.OWNER:
+            previous_owners = UsersEventsRoles.objects.filter(event=event, role__name=Role.OWNER).exclude(
+                user=user
+            )
+            for previous in previous_owners.select_related("user"):
+                previous.delete()
+                UsersEventsRoles.objects.get_or_create(
+                    user=previous.user, event=event, role=Role.objects.get(name=Role.ORGANIZER)
+                )
+                _sync_permissions(previous.user, event)
+        row, _ = UsersEventsRoles.objects.get_or_create(
+            user=user, event=event, role=Role.objects.get(name=role_name)
+        )
+        _sync_permissions(user, event)
     return row
 
 
@@ -95,7 +109,8 @@ def remove_role(actor: User, row: UsersEventsRoles) -> None:
     if row.role.name == Role.OWNER:
         raise Forbidden("The owner cannot be removed. Invite a new owner to hand the event over.")
     with transaction.atomic():
-        row.delete()
+        _lock(row.event)
+        UsersEventsRoles.objects.filter(pk=row.pk).delete()
         _sync_permissions(row.user, row.event)
 
 
@@ -116,10 +131,20 @@ def check_invite(
     if UsersEventsRoles.objects.filter(event=event, role__name=role_name, user__email__iexact=email).exists():
         raise Conflict(f"{email} is {role_name} of this event already.")
     pending = RoleInvite.objects.filter(
-        event=event, role__name=role_name, email__iexact=email, status=RoleInvite.Status.PENDING
+        event=event,
+        role__name=role_name,
+        email__iexact=email,
+        status=RoleInvite.Status.PENDING,
+        expires_at__gt=timezone.now(),
     )
     if pending.exclude(pk=getattr(invite, "pk", None)).exists():
         raise Conflict(f"{email} has a pending invite to this role already.")
+
+
+def _check_may_manage(actor: User, invite: RoleInvite) -> None:
+    """Editing or withdrawing an invite takes the right to make it: an owner invite is the owner's."""
+    if not permissions.can_invite(actor, invite.event, invite.role.name):
+        raise Forbidden("Only the owner may change an invite to become owner.")
 
 
 def _send_invite(invite: RoleInvite, raw_token: str) -> None:
@@ -129,14 +154,24 @@ def _send_invite(invite: RoleInvite, raw_token: str) -> None:
     )
 
 
+def _count_invite_mail(actor: User) -> None:
+    """Invites are mail to addresses the actor chooses: a limited number per hour."""
+    ratelimit.hit("role-invites", str(actor.pk), settings.INVITE_LIMIT_PER_HOUR, 60 * 60)
+
+
 def create_invite(actor: User, event: Event, *, email: str, role_name: str) -> RoleInvite:
     """Invite an address to a role on the event and email it a single-use link."""
     email = User.objects.normalize_email(email.strip())
     check_invite(actor, event, email, role_name)
+    _count_invite_mail(actor)
     raw_token, token_hash = new_token()
     now = timezone.now()
     try:
         with transaction.atomic():
+            # An expired invite to the same role is void: it makes way for the new one.
+            RoleInvite.objects.filter(
+                event=event, role__name=role_name, email__iexact=email, status=RoleInvite.Status.PENDING
+            ).filter(expires_at__lte=now).delete()
             invite = RoleInvite.objects.create(
                 email=email,
                 event=event,
@@ -153,30 +188,39 @@ def create_invite(actor: User, event: Event, *, email: str, role_name: str) -> R
 
 
 def update_invite(actor: User, invite: RoleInvite, *, email: str | None = None, role_name: str | None = None):
-    """An event admin corrects a pending invite; a new address gets a new link, the old one dies."""
-    if invite.status != RoleInvite.Status.PENDING:
-        raise Conflict(f"This invite was {invite.status} already.")
-    email = User.objects.normalize_email(email.strip()) if email else invite.email
-    role_name = role_name or invite.role.name
-    check_invite(actor, invite.event, email, role_name, invite)
-    readdressed = email.lower() != invite.email.lower()
-    invite.email, invite.role = email, Role.objects.get(name=role_name)
+    """An event admin corrects a pending invite; a new address gets a new link, the old one dies.
+
+    `invite` may carry unsaved edits (an admin form's); what counts is the stored invite."""
+    with transaction.atomic():
+        stored = (
+            RoleInvite.objects.select_for_update(of=("self",))
+            .select_related("event", "role")
+            .get(pk=invite.pk)
+        )
+        if stored.status != RoleInvite.Status.PENDING:
+            raise Conflict(f"This invite was {stored.status} already.")
+        _check_may_manage(actor, stored)
+        email = User.objects.normalize_email(email.strip()) if email else stored.email
+        role_name = role_name or stored.role.name
+        check_invite(actor, stored.event, email, role_name, stored)
+        readdressed = email.lower() != stored.email.lower()
+        stored.email, stored.role = email, Role.objects.get(name=role_name)
+        if readdressed:
+            _count_invite_mail(actor)
+            raw_token, stored.token_hash = new_token()
+            stored.expires_at = timezone.now() + INVITE_VALID_FOR
+        try:
+            with transaction.atomic():
+                stored.save()
+        except IntegrityError as error:
+            raise Conflict(f"{email} has a pending invite to this role already.") from error
     if readdressed:
-        raw_token, invite.token_hash = new_token()
-        invite.expires_at = timezone.now() + INVITE_VALID_FOR
-    try:
-        with transaction.atomic():
-            invite.save()
-    except IntegrityError as error:
-        raise Conflict(f"{email} has a pending invite to this role already.") from error
-    if readdressed:
-        _send_invite(invite, raw_token)
-    return invite
+        _send_invite(stored, raw_token)
+    return stored
 
 
 def delete_invite(actor: User, invite: RoleInvite) -> None:
-    if not permissions.is_event_admin(actor, invite.event):
-        raise Forbidden("Only the event's owner and organizers may withdraw invites.")
+    _check_may_manage(actor, invite)
     invite.delete()
 
 
@@ -189,18 +233,29 @@ def find_invite(raw_token: str) -> RoleInvite:
     return invite
 
 
-def answer_invite(user: User, invite: RoleInvite, status: str) -> RoleInvite:
+def answer_invite(user: User, invite: RoleInvite, status: str, *, with_token: bool = False) -> RoleInvite:
     """The invitee, logged in with the invited address, accepts or declines.
 
-    Answering the same way twice changes nothing; an answered invite cannot be answered
-    the other way; an expired one cannot be answered at all.
+    Only someone who reads the invited mailbox may answer: either they came with the emailed
+    token (`with_token`, which also confirms their address) or their address is confirmed.
+    Answering the same way twice changes nothing; an answered invite cannot be answered the
+    other way; an expired one cannot be answered at all.
     """
     if status not in (RoleInvite.Status.ACCEPTED, RoleInvite.Status.DECLINED):
         raise Conflict(f'An invite can be "accepted" or "declined", not "{status}".')
     with transaction.atomic():
-        invite = RoleInvite.objects.select_for_update().select_related("event", "role").get(pk=invite.pk)
-        if not permissions.is_invitee(user, invite):
+        _lock(invite.event)
+        invite = (
+            RoleInvite.objects.select_for_update(of=("self",))
+            .select_related("event", "role")
+            .get(pk=invite.pk)
+        )
+        if not permissions.is_invited_address(user, invite):
             raise Forbidden("This invite was sent to another email address. Log in with that address.")
+        if with_token:
+            mark_verified(user)
+        elif not user.is_verified:
+            raise Forbidden("Confirm your email address first, or open the link in the invite email.")
         if invite.status == status:
             return invite
         if invite.status != RoleInvite.Status.PENDING:

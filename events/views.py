@@ -9,7 +9,7 @@ from django.utils import timezone
 from openevent.errors import DomainError, Forbidden
 
 from . import permissions, services
-from .forms import EventForm, InviteAnswerForm
+from .forms import EventForm, EventSearchForm, InviteAnswerForm
 from .models import Event, RoleInvite, UsersEventsRoles
 
 EVENTS_PER_PAGE = 12
@@ -17,7 +17,8 @@ EVENTS_PER_PAGE = 12
 
 def event_list(request):
     """The start page: upcoming published events, searchable by name."""
-    query = request.GET.get("q", "").strip()
+    search = EventSearchForm(request.GET)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
     events = (
         permissions.published_events()
         .filter(ends_at__gte=timezone.now())
@@ -27,7 +28,7 @@ def event_list(request):
     if query:
         events = events.filter(name__icontains=query)
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "events/event_list.html", {"page": page, "query": query})
+    return render(request, "events/event_list.html", {"page": page, "query": query, "search": search})
 
 
 def _visible_event(request, pk) -> Event:
@@ -75,8 +76,10 @@ def my_events(request):
         .order_by("event__starts_at", "event_id", "role_id")
     )
     invites = (
-        RoleInvite.objects.filter(email__iexact=request.user.email, status=RoleInvite.Status.PENDING)
-        .filter(expires_at__gt=timezone.now())
+        permissions.visible_role_invites(request.user)
+        .filter(
+            email__iexact=request.user.email, status=RoleInvite.Status.PENDING, expires_at__gt=timezone.now()
+        )
         .select_related("event", "role")
     )
     return render(request, "events/my_events.html", {"roles": roles, "invites": invites})
@@ -89,12 +92,14 @@ def invite(request, token):
         role_invite = services.find_invite(token)
     except DomainError as error:
         raise Http404(str(error)) from error
-    if not permissions.is_invitee(request.user, role_invite):
+    if not permissions.is_invited_address(request.user, role_invite):
         return render(request, "events/invite_other_user.html", {"invite": role_invite}, status=403)
     form = InviteAnswerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            role_invite = services.answer_invite(request.user, role_invite, form.cleaned_data["answer"])
+            role_invite = services.answer_invite(
+                request.user, role_invite, form.cleaned_data["answer"], with_token=True
+            )
         except Forbidden as error:
             raise PermissionDenied(str(error)) from error
         except DomainError as error:

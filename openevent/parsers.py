@@ -19,5 +19,36 @@ class JSONParser(RecursionSafeParserMixin, parsers.JSONParser):
     pass
 
 
+def _check_identifier(identifier) -> None:
+    if identifier is None:
+        return
+    if not isinstance(identifier, dict) or not isinstance(identifier.get("type"), str):
+        raise exceptions.ParseError("A resource identifier must be an object with a type and an id.")
+    if not isinstance(identifier.get("id"), str):
+        raise exceptions.ParseError("A resource identifier's id must be a string.")
+
+
+def check_resource_object(data) -> None:
+    """The shape JSON:API gives a resource object, which the library's parser assumes."""
+    if not isinstance(data, dict):
+        raise exceptions.ParseError("The primary data must be a resource object.")
+    if not isinstance(data.get("attributes", {}), dict):
+        raise exceptions.ParseError("A resource object's attributes must be an object.")
+    relationships = data.get("relationships", {})
+    if not isinstance(relationships, dict):
+        raise exceptions.ParseError("A resource object's relationships must be an object.")
+    for name, relationship in relationships.items():
+        if not isinstance(relationship, dict) or "data" not in relationship:
+            raise exceptions.ParseError(f'The relationship "{name}" must be an object with a data member.')
+        linkage = relationship["data"]
+        for identifier in linkage if isinstance(linkage, list) else [linkage]:
+            _check_identifier(identifier)
+
+
 class JSONAPIParser(RecursionSafeParserMixin, jsonapi_parsers.JSONParser):
-    pass
+    """JSON:API documents, with a malformed resource object a 400 rather than a crash."""
+
+    def parse_data(self, result, parser_context):
+        if isinstance(result, dict) and "data" in result:
+            check_resource_object(result["data"])
+        return super().parse_data(result, parser_context)

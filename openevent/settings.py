@@ -138,6 +138,11 @@ PASSWORD_RESET_LIMIT_PER_EMAIL = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_EM
 PASSWORD_RESET_LIMIT_PER_IP = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_IP", 20))
 PASSWORD_RESET_LIMIT_WINDOW = int(os.environ.get("PASSWORD_RESET_LIMIT_WINDOW", 60 * 60))
 
+# How long an email confirmation link works, and how many may be sent per account per hour.
+EMAIL_VERIFICATION_TIMEOUT = int(os.environ.get("EMAIL_VERIFICATION_TIMEOUT", 7 * 24 * 60 * 60))
+EMAIL_VERIFICATION_LIMIT = int(os.environ.get("EMAIL_VERIFICATION_LIMIT", 5))
+# Role invites (emails to addresses an organizer chooses) one user may send per hour.
+INVITE_LIMIT_PER_HOUR = int(os.environ.get("INVITE_LIMIT_PER_HOUR", 50))
 # Failed logins allowed per address and per IP in each window (seconds).
 LOGIN_LIMIT_PER_EMAIL = int(os.environ.get("LOGIN_LIMIT_PER_EMAIL", 10))
 LOGIN_LIMIT_PER_IP = int(os.environ.get("LOGIN_LIMIT_PER_IP", 50))

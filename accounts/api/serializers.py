@@ -61,3 +61,7 @@ class PasswordResetRequestSerializer(drf_serializers.Serializer):
 class PasswordResetSerializer(drf_serializers.Serializer):
     token = drf_serializers.CharField(max_length=256)
     password = drf_serializers.CharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
+
+
+class TokenSerializer(drf_serializers.Serializer):
+    token = drf_serializers.CharField(max_length=1024)

@@ -12,6 +12,7 @@ from .serializers import (
     PasswordResetRequestSerializer,
     PasswordResetSerializer,
     TokenRefreshSerializer,
+    TokenSerializer,
     UserSerializer,
     UserUpdateSerializer,
 )
@@ -72,6 +73,27 @@ class TokenRefreshView(CredentialsView):
             return Response({"access_token": services.refresh_access_token(data["refresh_token"])})
         except services.InvalidCredentials as error:
             raise exceptions.AuthenticationFailed(str(error)) from error
+
+
+class VerifyEmailView(PlainJSONView):
+    """`POST /v1/auth/verify-email {"data": {"token"}}`: the token of the confirmation email."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+
+    def post(self, request):
+        user = services.verify_email(token=self.validated(TokenSerializer)["token"])
+        return Response({"id": str(user.pk), "email": user.email, "is_verified": user.is_verified})
+
+
+class ResendVerificationView(PlainJSONView):
+    """`POST /v1/auth/verify-email/resend`: mail the logged-in user a new confirmation link."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def post(self, request):
+        services.send_verification_email(request.user)
+        return Response({"message": f"A confirmation link is on its way to {request.user.email}."})
 
 
 class PasswordResetView(PlainJSONView):

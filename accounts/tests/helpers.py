@@ -10,8 +10,8 @@ def reset_link_in(message) -> re.Match:
     return match
 
 
-def link_token(message, path: str) -> str:
-    """The token at the end of the link to `path` in a sent email's plain text part."""
-    match = re.search(rf"https?://\S+{re.escape(path)}(?P<token>[\w-]+)/?", message.body)
+def link_token(message, path: str, separator: str = "") -> str:
+    """The token at the end of the link to `path` (then `separator`) in a sent email's text part."""
+    match = re.search(rf"https?://\S+{re.escape(path + separator)}(?P<token>[\w:-]+)/?", message.body)
     assert match, f"no {path} link in: {message.body}"
     return match["token"]

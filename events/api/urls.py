@@ -18,6 +18,7 @@ router.register("users-events-roles", UsersEventsRolesViewSet, basename="users-e
 
 urlpatterns = [
     path("role-invites/accept-invite", AcceptInviteView.as_view(), name="accept-invite"),
-    path("settings", SettingsView.as_view(), name="settings"),
+    # One resource with the id "1": a document naming another id conflicts (409).
+    path("settings", SettingsView.as_view(), {"pk": "1"}, name="settings"),
     *router.urls,
 ]

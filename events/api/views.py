@@ -56,11 +56,11 @@ class EventViewSet(viewsets.ModelViewSet):
 
     @action(detail=True, url_path="users-events-roles", serializer_class=UsersEventsRolesSerializer)
     def users_events_roles(self, request, pk=None):
-        return self._event_admin_list(UsersEventsRoles.objects.select_related("user", "role"))
+        return self._event_admin_list(UsersEventsRoles.objects.select_related("user", "role", "event"))
 
     @action(detail=True, url_path="role-invites", serializer_class=RoleInviteSerializer)
     def role_invites(self, request, pk=None):
-        return self._event_admin_list(RoleInvite.objects.select_related("role"))
+        return self._event_admin_list(RoleInvite.objects.select_related("role", "event"))
 
 
 class EventTopicViewSet(viewsets.ModelViewSet):
@@ -124,7 +124,8 @@ class AcceptInviteView(PlainJSONView):
 
     def post(self, request):
         token = self.validated(InviteTokenSerializer)["token"]
-        invite = services.answer_invite(request.user, services.find_invite(token), RoleInvite.Status.ACCEPTED)
+        invite = services.find_invite(token)
+        invite = services.answer_invite(request.user, invite, RoleInvite.Status.ACCEPTED, with_token=True)
         return Response(
             {
                 "id": str(invite.pk),
@@ -156,7 +157,6 @@ class SettingsView(generics.RetrieveUpdateAPIView):
 
     permission_classes = [IsSiteAdminOrReadOnly]
     http_method_names = ["get", "patch", "head", "options"]
-    lookup_field = lookup_url_kwarg = None  # a single resource: no id in the URL
 
     def get_object(self):
         return Settings.load()

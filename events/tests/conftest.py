@@ -20,10 +20,12 @@ EVENT_ROLES = [
 
 @dataclass
 class World:
-    """A draft event with a user in every role, another event, a pending invite and a topic."""
+    """A draft event with a user in every role and a pending invite; a published event of the
+    same owner (no other roles); another owner's draft event; a topic."""
 
     users: dict
     event: Event
+    published_event: Event
     other_event: Event
     invite: RoleInvite
     invite_token: str
@@ -42,10 +44,11 @@ def world(db, mailoutbox) -> World:
     for role_name in EVENT_ROLES:
         users[role_name] = make_user(email=f"{role_name}@example.com")
         services.grant_role(users[role_name], event, role_name)
+    published_event = make_event(users["owner"], name="Published conference")
     users["other_event_owner"] = make_user(email="other-owner@example.com")
     other_event = make_event(users["other_event_owner"], state=Event.State.DRAFT, name="Another event")
     users["user"] = make_user(email="someone@example.com")
-    users["invitee"] = make_user(email="invitee@example.com")
+    users["invitee"] = make_user(email="invitee@example.com", is_verified=True)
     users["site_admin"] = make_user(email="admin@example.com", is_staff=True)
     users["anonymous"] = None
     invite = services.create_invite(
@@ -53,4 +56,4 @@ def world(db, mailoutbox) -> World:
     )
     token = link_token(mailoutbox[-1], "/invites/")
     mailoutbox.clear()
-    return World(users, event, other_event, invite, token, make_topic())
+    return World(users, event, published_event, other_event, invite, token, make_topic())

@@ -1,8 +1,10 @@
 import pytest
 
 from accounts.tests.factories import make_user
+from accounts.tests.helpers import link_token
 from events import services
 from events.models import Event, Role, RoleInvite, UsersEventsRoles
+from openevent.errors import NotFound
 
 from .factories import make_event
 
@@ -155,3 +157,22 @@ def test_an_event_created_in_the_admin_is_owned_by_its_creator(client, organizer
     assert response.status_code == 302
     fresh = Event.objects.get(name="Fresh")
     assert UsersEventsRoles.objects.get(event=fresh).user == organizer
+
+
+def test_correcting_an_invites_address_in_the_admin_sends_a_new_link(client, organizer, mailoutbox):
+    event = make_event(organizer)
+    role_invite = services.create_invite(organizer, event, email="typo@example.con", role_name=Role.MODERATOR)
+    old_token = link_token(mailoutbox[0], "/invites/")
+    client.force_login(organizer)
+    data = event_form(event) | team_forms(event)
+    data |= management_form("role_invites", 1, 1) | {
+        "role_invites-0-id": str(role_invite.pk),
+        "role_invites-0-event": str(event.pk),
+        "role_invites-0-email": "right@example.com",
+        "role_invites-0-role": str(role_invite.role_id),
+    }
+    assert client.post(change_url(event), data).status_code == 302
+    assert mailoutbox[-1].to == ["right@example.com"]
+    assert services.find_invite(link_token(mailoutbox[-1], "/invites/")).email == "right@example.com"
+    with pytest.raises(NotFound):
+        services.find_invite(old_token)

@@ -1,6 +1,7 @@
 import pytest
 
 from accounts.tests.factories import make_user
+from events import services as event_services
 from events.models import Event, Role, RoleInvite, UsersEventsRoles
 
 from .factories import make_event, make_topic
@@ -100,14 +101,37 @@ def test_the_list_searches_sorts_and_pages(api, user):
 
 
 @pytest.mark.parametrize("count", [5, 50])
-def test_listing_events_takes_the_same_queries_for_5_or_50(api, user, count, django_assert_num_queries):
+@pytest.mark.parametrize(("reader", "queries"), [("anonymous", 2), ("owner", 3), ("site_admin", 3)])
+def test_listing_events_takes_the_same_queries_for_5_or_50(
+    api, user, count, reader, queries, django_assert_num_queries
+):
     topic = make_topic()
-    for _ in range(count):
-        make_event(user, event_topic=topic)
-    api.as_user(user).get("/v1/events?page[size]=100")  # warm-up: content types and the like
-    with django_assert_num_queries(3):  # the user, the count, the page: none per event or topic
+    for number in range(count):
+        make_event(user, event_topic=topic, state=Event.State.DRAFT if number % 2 else Event.State.PUBLISHED)
+    readers = {"owner": user, "site_admin": make_user(is_staff=True)}
+    if reader in readers:
+        api.as_user(readers[reader])
+    api.get("/v1/events?page[size]=100")  # warm-up: content types and the like
+    with django_assert_num_queries(queries):  # [the user,] the count, the page: none per event or topic
         response = api.get("/v1/events?page[size]=100")
-    assert len(response.json()["data"]) == count
+    assert len(response.json()["data"]) == ((count + 1) // 2 if reader == "anonymous" else count)
+
+
+@pytest.mark.parametrize("count", [2, 12])
+@pytest.mark.parametrize("team_list", ["users-events-roles", "role-invites"])
+def test_team_lists_take_the_same_queries_for_2_or_12(api, user, count, team_list, django_assert_num_queries):
+    event = make_event(user)
+    for number in range(count):
+        member = make_user(email=f"member{number}@example.com")
+        event_services.grant_role(member, event, Role.MODERATOR)
+        event_services.create_invite(
+            user, event, email=f"invitee{number}@example.com", role_name=Role.REGISTRAR
+        )
+    api.as_user(user).get(f"/v1/events/{event.pk}/{team_list}")
+    with django_assert_num_queries(6):  # user, event, guardian (user and group perms), count, page
+        response = api.get(f"/v1/events/{event.pk}/{team_list}?page[size]=100")
+    assert response.status_code == 200
+    assert len(response.json()["data"]) >= count
 
 
 def test_a_topics_events_are_only_its_published_ones(api, user):
@@ -164,7 +188,7 @@ def test_an_unknown_role_name_is_422(api, user):
 
 def test_the_invitee_may_change_only_the_status(api, user, mailoutbox):
     event = make_event(user)
-    invitee = make_user(email="new@example.com")
+    invitee = make_user(email="new@example.com", is_verified=True)
     invite_id = api.as_user(user).post("/v1/role-invites", invite_document(event)).json()["data"]["id"]
     document = {
         "data": {
@@ -222,3 +246,42 @@ def test_a_site_admin_changes_the_settings_with_validation(api):
     response = api.patch("/v1/settings", document)
     assert response.status_code == 200
     assert api.get("/v1/settings").json()["data"]["attributes"]["github-url"] == "https://github.com/fossasia"
+
+
+def test_an_unconfirmed_address_neither_sees_nor_answers_its_invite(api, user, mailoutbox):
+    event = make_event(user, state=Event.State.DRAFT, name="Secret plans")
+    invite_id = api.as_user(user).post("/v1/role-invites", invite_document(event)).json()["data"]["id"]
+    squatter = make_user(email="new@example.com")
+    api.as_user(squatter)
+    assert api.get("/v1/role-invites").json()["data"] == []
+    document = {"data": {"type": "role-invite", "id": invite_id, "attributes": {"status": "accepted"}}}
+    assert api.patch(f"/v1/role-invites/{invite_id}", document).status_code == 404
+    assert RoleInvite.objects.get().status == "pending"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "1",
+        [],
+        {"type": "event", "attributes": "x"},
+        {"type": "event", "attributes": {"name": "x"}, "relationships": "x"},
+        {"type": "event", "attributes": {"name": "x"}, "relationships": {"event-topic": None}},
+        {"type": "event", "attributes": {"name": "x"}, "relationships": {"event-topic": "x"}},
+        {"type": "event", "attributes": {"name": "x"}, "relationships": {"event-topic": {"data": "x"}}},
+        {"type": "event", "relationships": {"event-topic": {"data": {"type": "event-topic", "id": 1.9}}}},
+        {"type": "event", "relationships": {"event-topic": {"data": [{"type": "event-topic"}]}}},
+    ],
+)
+def test_malformed_resource_objects_are_400(api, user, data):
+    make_topic()
+    response = api.as_user(user).post("/v1/events", {"data": data})
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][0]["status"] == "400"
+    assert not Event.objects.exists()
+
+
+def test_the_settings_document_must_name_its_id(api):
+    api.as_user(make_user(is_staff=True))
+    document = {"data": {"type": "setting", "id": "2", "attributes": {"tagline": "x"}}}
+    assert api.patch("/v1/settings", document).status_code == 409

@@ -34,6 +34,15 @@ def test_the_start_page_searches_and_pages(client, user):
     assert b"Page 2 of 2" in second.content
 
 
+@pytest.mark.parametrize("query", ["\x00", "a" * 101])
+def test_a_bad_search_is_a_form_error_not_a_crash(client, user, query):
+    make_event(user, name="Summit")
+    response = client.get("/", {"q": query})
+    assert response.status_code == 200
+    assert response.context["search"].errors
+    assert [event.name for event in response.context["page"]] == ["Summit"]
+
+
 def test_event_page_shows_times_in_the_events_time_zone(client, user):
     start = timezone.now().replace(hour=1, minute=30, second=0, microsecond=0) + timedelta(days=3)
     event = make_event(user, starts_at=start, ends_at=start + timedelta(hours=5), timezone="Asia/Kolkata")
@@ -108,6 +117,8 @@ def test_only_event_admins_edit(client, user):
 
 
 def test_my_events_lists_roles_and_pending_invites(client, user, mailoutbox):
+    user.is_verified = True
+    user.save()
     mine = make_event(user, name="Mine")
     other = make_event(make_user(), name="Theirs")
     services.create_invite(

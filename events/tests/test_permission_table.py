@@ -92,9 +92,20 @@ def topic_document(world, with_id=True):
     return {"data": data}
 
 
+def published_event_document(world):
+    return {"data": {"type": "event", "id": str(world.published_event.pk), "attributes": {"name": "Renamed"}}}
+
+
 # (method, path, body, expected status per actor)
 TABLE = {
     "read the draft event": ("get", "/v1/events/{event}", None, row(404, 404, 200, 200)),
+    "read the published event": ("get", "/v1/events/{published_event}", None, everyone(200)),
+    "change the published event": (
+        "patch",
+        "/v1/events/{published_event}",
+        published_event_document,
+        row(401, 403, 403, 403, owner=200, site_admin=200),  # roles on the draft do not reach it
+    ),
     "change the event": ("patch", "/v1/events/{event}", event_document, row(401, 404, 403, 200)),
     "delete the event": (
         "delete",
@@ -116,7 +127,14 @@ TABLE = {
         invite_document("owner"),
         row(401, 422, 403, 403, owner=201, site_admin=201),
     ),
+    "list invites": ("get", "/v1/role-invites", None, row(401, 200, 200, 200)),
     "read the invite": ("get", "/v1/role-invites/{invite}", None, row(401, 404, 404, 200, invitee=200)),
+    "decline the invite": (
+        "patch",
+        "/v1/role-invites/{invite}",
+        invite_patch({"status": "declined"}),
+        row(401, 404, 404, 403, invitee=200),
+    ),
     "accept the invite": (
         "patch",
         "/v1/role-invites/{invite}",
@@ -159,6 +177,7 @@ TABLE = {
     "read the settings": ("get", "/v1/settings", None, everyone(200)),
     "change the settings": ("patch", "/v1/settings", settings_document, site_admin_only(401, 403, 200)),
     "list topics": ("get", "/v1/event-topics", None, everyone(200)),
+    "read a topic": ("get", "/v1/event-topics/{topic}", None, everyone(200)),
     "create a topic": (
         "post",
         "/v1/event-topics",
@@ -190,6 +209,7 @@ def test_permission_table(api, world, action, actor):
         api.as_user(user)
     path = path.format(
         event=world.event.pk,
+        published_event=world.published_event.pk,
         invite=world.invite.pk,
         topic=world.topic.pk,
         registrar_role=world.role_row("registrar").pk,
@@ -206,3 +226,32 @@ def test_permission_table(api, world, action, actor):
         assert response.json()["errors"][0]["status"] == str(response.status_code)
     if action == "accept the invite" and response.status_code == 200:
         assert RoleInvite.objects.get(pk=world.invite.pk).status == "accepted"
+
+
+# What each list shows: which of the world's events and invites each actor finds in it.
+LISTED = {
+    "/v1/events": {
+        **dict.fromkeys(ACTORS, frozenset({"published_event"})),
+        **dict.fromkeys(MEMBERS + EVENT_ADMINS, frozenset({"published_event", "event"})),
+        "other_event_owner": {"published_event", "other_event"},
+        "site_admin": {"published_event", "event", "other_event"},
+    },
+    "/v1/role-invites": {
+        **dict.fromkeys(ACTORS, frozenset()),
+        **dict.fromkeys([*EVENT_ADMINS, "invitee"], frozenset({"invite"})),
+    },
+}
+LISTED_OBJECTS = {"/v1/events": ("event", "published_event", "other_event"), "/v1/role-invites": ("invite",)}
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("path", list(LISTED))
+def test_lists_show_exactly_what_the_reader_may_see(api, world, path, actor):
+    if world.users[actor] is not None:
+        api.as_user(world.users[actor])
+    response = api.get(path)
+    if path == "/v1/role-invites" and actor == "anonymous":
+        assert response.status_code == 401
+        return
+    names = {str(getattr(world, name).pk): name for name in LISTED_OBJECTS[path]}
+    assert {names[item["id"]] for item in response.json()["data"]} == LISTED[path][actor]

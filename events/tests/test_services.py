@@ -11,6 +11,7 @@ from accounts.tests.helpers import link_token
 from events import permissions, services
 from events.models import Event, EventUserObjectPermission, Role, RoleInvite, UsersEventsRoles
 from openevent.errors import Conflict, Forbidden, NotFound
+from openevent.ratelimit import RateLimited
 
 from .factories import make_event
 
@@ -75,7 +76,7 @@ def test_an_invite_mails_a_single_use_link_and_stores_only_its_hash(mailoutbox):
 
 def test_accepting_grants_the_role_once(mailoutbox):
     event = make_event(make_user(), state=Event.State.DRAFT)
-    invitee = make_user(email="new@example.com")
+    invitee = make_user(email="new@example.com", is_verified=True)
     role_invite = invite(event, email="NEW@example.com")
     services.answer_invite(invitee, role_invite, "accepted")
     services.answer_invite(invitee, role_invite, "accepted")  # a double click changes nothing
@@ -88,14 +89,19 @@ def test_only_the_invited_address_may_answer():
     event = make_event(make_user())
     role_invite = invite(event)
     with pytest.raises(Forbidden):
-        services.answer_invite(make_user(email="someone-else@example.com"), role_invite, "accepted")
+        services.answer_invite(
+            make_user(email="someone-else@example.com", is_verified=True),
+            role_invite,
+            "accepted",
+            with_token=True,
+        )
     assert RoleInvite.objects.get().status == "pending"
     assert UsersEventsRoles.objects.filter(event=event).count() == 1
 
 
 def test_an_answered_invite_cannot_be_answered_the_other_way():
     event = make_event(make_user())
-    invitee = make_user(email="new@example.com")
+    invitee = make_user(email="new@example.com", is_verified=True)
     role_invite = invite(event)
     services.answer_invite(invitee, role_invite, "declined")
     with pytest.raises(Conflict):
@@ -105,7 +111,7 @@ def test_an_answered_invite_cannot_be_answered_the_other_way():
 
 def test_an_expired_invite_cannot_be_accepted():
     event = make_event(make_user())
-    invitee = make_user(email="new@example.com")
+    invitee = make_user(email="new@example.com", is_verified=True)
     role_invite = invite(event)
     with time_machine.travel(timezone.now() + timedelta(days=7, seconds=1)), pytest.raises(NotFound):
         services.answer_invite(invitee, role_invite, "accepted")
@@ -122,7 +128,7 @@ def test_duplicate_pending_invites_conflict_but_a_new_one_after_an_answer_is_fin
     first = invite(event)
     with pytest.raises(Conflict):
         invite(event, email="NEW@example.com")
-    services.answer_invite(make_user(email="new@example.com"), first, "declined")
+    services.answer_invite(make_user(email="new@example.com", is_verified=True), first, "declined")
     assert invite(event).status == "pending"
 
 
@@ -147,7 +153,7 @@ def test_only_the_owner_invites_an_owner():
 def test_a_new_owner_takes_over_and_the_old_one_stays_as_organizer():
     owner = make_user()
     event = make_event(owner)
-    successor = make_user(email="new@example.com")
+    successor = make_user(email="new@example.com", is_verified=True)
     services.answer_invite(successor, invite(event, role_name=Role.OWNER), "accepted")
     roles = dict(UsersEventsRoles.objects.filter(event=event).values_list("user__email", "role__name"))
     assert roles == {owner.email: Role.ORGANIZER, successor.email: Role.OWNER}
@@ -196,3 +202,85 @@ def test_deleting_an_event_takes_its_roles_and_permissions_along():
     services.delete_event(owner, event)
     assert not UsersEventsRoles.objects.exists()
     assert not EventUserObjectPermission.objects.exists()
+
+
+def test_ownership_can_be_handed_on_again_and_again():
+    first = make_user()
+    event = make_event(first)
+    second, third = (
+        make_user(email="second@example.com", is_verified=True),
+        make_user(email="third@example.com", is_verified=True),
+    )
+    services.grant_role(second, event, Role.ORGANIZER)
+    services.answer_invite(
+        second, invite(event, email=second.email, role_name=Role.OWNER, actor=first), "accepted"
+    )
+    services.answer_invite(
+        third, invite(event, email=third.email, role_name=Role.OWNER, actor=second), "accepted"
+    )
+    roles = set(UsersEventsRoles.objects.filter(event=event).values_list("user__email", "role__name"))
+    assert roles == {(first.email, Role.ORGANIZER), (second.email, Role.ORGANIZER), (third.email, Role.OWNER)}
+    assert [permissions.is_event_owner(user, event) for user in (first, second, third)] == [
+        False,
+        False,
+        True,
+    ]
+
+
+def test_an_unconfirmed_address_answers_only_with_the_emailed_token(mailoutbox):
+    event = make_event(make_user())
+    squatter = make_user(email="new@example.com")  # registered the address, never read its mail
+    role_invite = invite(event)
+    with pytest.raises(Forbidden):
+        services.answer_invite(squatter, role_invite, "accepted")
+    assert not permissions.visible_role_invites(squatter).exists()
+    assert RoleInvite.objects.get().status == "pending"
+    token = link_token(mailoutbox[0], "/invites/")
+    services.answer_invite(squatter, services.find_invite(token), "accepted", with_token=True)
+    squatter.refresh_from_db()
+    assert squatter.is_verified  # the token proves they read the mailbox after all
+    assert permissions.is_event_admin(squatter, event)
+
+
+def test_an_expired_invite_makes_way_for_a_new_one():
+    event = make_event(make_user())
+    old = invite(event)
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        new = invite(event)
+    assert not RoleInvite.objects.filter(pk=old.pk).exists()
+    assert RoleInvite.objects.get() == new
+
+
+def test_invites_are_rate_limited_per_inviter(settings):
+    settings.INVITE_LIMIT_PER_HOUR = 2
+    event = make_event(make_user())
+    invite(event, email="one@example.com")
+    invite(event, email="two@example.com")
+    with pytest.raises(RateLimited):
+        invite(event, email="three@example.com")
+    assert RoleInvite.objects.count() == 2
+
+
+def test_only_the_owner_edits_or_withdraws_an_owner_invite():
+    owner = make_user()
+    event = make_event(owner)
+    organizer = make_user()
+    services.grant_role(organizer, event, Role.ORGANIZER)
+    owner_invite = invite(event, role_name=Role.OWNER, actor=owner)
+    with pytest.raises(Forbidden):
+        services.update_invite(organizer, owner_invite, role_name=Role.ATTENDEE)
+    with pytest.raises(Forbidden):
+        services.delete_invite(organizer, owner_invite)
+    assert RoleInvite.objects.get().role.name == Role.OWNER
+
+
+def test_an_edit_counts_against_the_stored_invite_not_unsaved_changes(mailoutbox):
+    owner = make_user()
+    event = make_event(owner)
+    role_invite = invite(event, email="typo@example.con")
+    old_token = link_token(mailoutbox[0], "/invites/")
+    role_invite.email = "right@example.com"  # as an admin form leaves it before saving
+    services.update_invite(owner, role_invite, email="right@example.com")
+    assert mailoutbox[-1].to == ["right@example.com"]
+    with pytest.raises(NotFound):
+        services.find_invite(old_token)

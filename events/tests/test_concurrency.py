@@ -1,0 +1,75 @@
+"""Team changes racing each other, on PostgreSQL (SQLite runs one writer at a time anyway).
+
+Each round starts two requests at the same instant; whatever order the database lets them
+finish in, the guardian permissions must be exactly what the remaining role rows grant."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
+import pytest
+from django.db import connection
+
+from accounts.tests.factories import make_user
+from events import permissions, services
+from events.models import EventUserObjectPermission, Role, UsersEventsRoles
+
+from .factories import make_event
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keep the migrations' roles
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers: PostgreSQL"),
+]
+ROUNDS = 8
+
+
+def at_once(*actions):
+    """Run the actions in threads released together; re-raise what any of them raised."""
+    barrier = threading.Barrier(len(actions))
+
+    def run(action):
+        barrier.wait()
+        try:
+            return action()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(len(actions)) as pool:
+        return [future.result() for future in [pool.submit(run, action) for action in actions]]
+
+
+def assert_in_step(user, event):
+    roles = UsersEventsRoles.objects.filter(user=user, event=event).values_list("role__name", flat=True)
+    granted = set().union(*(permissions.ROLE_PERMISSIONS[name] for name in roles))
+    held = EventUserObjectPermission.objects.filter(user=user, content_object=event)
+    assert set(held.values_list("permission__codename", flat=True)) == granted
+
+
+def test_removing_and_granting_roles_at_once_keeps_permissions_in_step():
+    owner = make_user()
+    event = make_event(owner)
+    for round_number in range(ROUNDS):
+        member = make_user(email=f"member{round_number}@example.com")
+        services.grant_role(member, event, Role.ORGANIZER)
+        row = UsersEventsRoles.objects.get(user=member, event=event)
+        at_once(
+            partial(services.remove_role, owner, row),
+            partial(services.grant_role, member, event, Role.MODERATOR),
+        )
+        assert list(UsersEventsRoles.objects.filter(user=member).values_list("role__name", flat=True)) == [
+            Role.MODERATOR
+        ]
+        assert_in_step(member, event)
+        assert not permissions.is_event_admin(member, event)
+
+
+def test_accepting_one_invite_twice_at_once_makes_one_role():
+    owner = make_user()
+    event = make_event(owner)
+    for round_number in range(ROUNDS):
+        invitee = make_user(email=f"invitee{round_number}@example.com", is_verified=True)
+        invite = services.create_invite(owner, event, email=invitee.email, role_name=Role.COORGANIZER)
+        accept = partial(services.answer_invite, invitee, invite, "accepted")
+        at_once(accept, accept)
+        assert UsersEventsRoles.objects.filter(user=invitee, event=event).count() == 1
+        assert_in_step(invitee, event)
