@@ -4,9 +4,9 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404
 
 from accounts.permissions import is_site_admin
+from openevent.admin import HiddenIs404Mixin
 from openevent.errors import DomainError
 
 from . import permissions, services
@@ -100,7 +100,7 @@ class InviteInline(TeamInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(HiddenIs404Mixin, admin.ModelAdmin):
     list_display = ["name", "state", "starts_at", "ends_at", "location_name", "event_topic"]
     list_filter = ["state", "event_topic"]
     search_fields = ["name", "location_name"]
@@ -110,12 +110,6 @@ class EventAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return permissions.administered_events(request.user)
-
-    def get_object(self, request, object_id, from_field=None):
-        event = super().get_object(request, object_id, from_field)
-        if event is None:  # missing, or none of this user's events: the same answer
-            raise Http404("No such event.")
-        return event
 
     def has_module_permission(self, request):
         return permissions.may_use_admin(request.user)

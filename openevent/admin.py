@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
 from django.urls import reverse
 
 from events.permissions import may_use_admin
@@ -21,3 +22,14 @@ class OpenEventAdminSite(admin.AdminSite):
 
     def login(self, request, extra_context=None):
         return redirect_to_login(request.GET.get("next", reverse("admin:index")), reverse("accounts:login"))
+
+
+class HiddenIs404Mixin:
+    """For a ModelAdmin whose queryset holds what the user may see: anything else is a 404,
+    as in the API and on the pages, not the admin's redirect that tells it exists."""
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("Not found.")
+        return obj

@@ -4,13 +4,14 @@ sponsors and tracks of the events they run; every change goes through speakers.s
 from django.contrib import admin, messages
 
 from events import permissions as event_permissions
+from openevent.admin import HiddenIs404Mixin
 from openevent.errors import DomainError
 
 from . import services
 from .models import Session, Speaker, Sponsor, Track
 
 
-class EventChildAdmin(admin.ModelAdmin):
+class EventChildAdmin(HiddenIs404Mixin, admin.ModelAdmin):
     """Objects of the events the user administers (all for site admins)."""
 
     list_select_related = ["event"]

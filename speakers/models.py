@@ -50,7 +50,11 @@ class Session(models.Model):
     language = models.CharField(max_length=50, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     creator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="created_sessions"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="created_sessions",
     )
     created_at = models.DateTimeField(default=now, editable=False)
 
@@ -79,7 +83,11 @@ class Speaker(models.Model):
         help_text="The account of the person who speaks, if they have one.",
     )
     creator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="created_speakers"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="created_speakers",
     )
     sessions = models.ManyToManyField(Session, blank=True, related_name="speakers")
     name = models.CharField(max_length=200)

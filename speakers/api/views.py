@@ -32,6 +32,7 @@ class EventChildViewSet(viewsets.ModelViewSet):
 
 class SessionViewSet(EventChildViewSet):
     serializer_class = SessionSerializer
+    select_related = ("event", "track", "creator")
     prefetch_related = ("speakers",)
     ordering_fields = ["title", "created_at", "state"]
     search_fields = ["title", "subtitle"]
@@ -45,6 +46,7 @@ class SessionViewSet(EventChildViewSet):
 
 class SpeakerViewSet(EventChildViewSet):
     serializer_class = SpeakerSerializer
+    select_related = ("event", "user")
     prefetch_related = ("sessions",)
     ordering_fields = ["name", "created_at"]
     search_fields = ["name", "organisation"]
@@ -58,6 +60,7 @@ class SpeakerViewSet(EventChildViewSet):
 
 class SponsorViewSet(EventChildViewSet):
     serializer_class = SponsorSerializer
+    select_related = ("event",)
     ordering_fields = ["level", "name"]
 
     def visible(self, user):
@@ -69,6 +72,7 @@ class SponsorViewSet(EventChildViewSet):
 
 class TrackViewSet(EventChildViewSet):
     serializer_class = TrackSerializer
+    select_related = ("event",)
     prefetch_related = ("organizers",)
     ordering_fields = ["name"]
 

@@ -1,0 +1,46 @@
+import pytest
+
+from accounts.tests.factories import make_user
+from events.tests.factories import make_event
+from speakers.models import Session, Speaker
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_organizer_reviews_only_their_events_sessions(client, user):
+    mine = Session.objects.create(event=make_event(user), title="Mine", state="pending")
+    Session.objects.create(event=make_event(make_user()), title="Theirs", state="pending")
+    client.force_login(user)
+    response = client.get("/admin/speakers/session/")
+    assert [session.title for session in response.context["cl"].result_list] == [mine.title]
+
+
+def test_bulk_accepting_moves_what_may_move_and_emails_speakers(client, user, mailoutbox):
+    event = make_event(user)
+    pending = Session.objects.create(event=event, title="Pending", state="pending")
+    withdrawn = Session.objects.create(event=event, title="Withdrawn", state="withdrawn")
+    Speaker.objects.create(event=event, name="Ada", email="ada@example.com").sessions.add(pending)
+    client.force_login(user)
+    response = client.post(
+        "/admin/speakers/session/",
+        {"action": "accept", "_selected_action": [pending.pk, withdrawn.pk]},
+        follow=True,
+    )
+    messages = [str(message) for message in response.context["messages"]]
+    assert any('from "withdrawn" to "accepted"' in message for message in messages)
+    pending.refresh_from_db()
+    withdrawn.refresh_from_db()
+    assert (pending.state, withdrawn.state) == ("accepted", "withdrawn")
+    assert [message.to for message in mailoutbox] == [["ada@example.com"]]
+
+
+def test_someone_elses_session_is_404_in_the_admin(client, user):
+    theirs = Session.objects.create(event=make_event(make_user()), title="Theirs")
+    make_event(user)
+    client.force_login(user)
+    assert client.get(f"/admin/speakers/session/{theirs.pk}/change/").status_code in (302, 404)
+    assert client.post(f"/admin/speakers/session/{theirs.pk}/delete/", {"post": "yes"}).status_code in (
+        302,
+        404,
+    )
+    assert Session.objects.filter(pk=theirs.pk).exists()

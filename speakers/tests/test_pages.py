@@ -1,0 +1,104 @@
+import pytest
+
+from accounts.tests.factories import make_user
+from events import services as event_services
+from events.models import Event, Role
+from events.tests.factories import make_event
+from speakers.models import Session, Speaker, Sponsor, Track
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_event_page_shows_the_public_programme_only(client, user):
+    event = make_event(user)
+    for title, state in [
+        ("Shown talk", "accepted"),
+        ("Confirmed talk", "confirmed"),
+        ("Hidden talk", "pending"),
+    ]:
+        session = Session.objects.create(event=event, title=title, state=state)
+        Speaker.objects.create(event=event, name=f"Speaker of {title}", email="s@example.com").sessions.add(
+            session
+        )
+    Sponsor.objects.create(event=event, name="Kind Sponsor", url="https://sponsor.example.com")
+    content = client.get(f"/events/{event.pk}/").content.decode()
+    assert "Shown talk" in content
+    assert "Confirmed talk" in content
+    assert "Speaker of Shown talk" in content
+    assert "Kind Sponsor" in content
+    assert "Hidden talk" not in content
+    assert "Speaker of Hidden talk" not in content
+
+
+def proposal(**fields) -> dict:
+    return {
+        "title": "My first talk",
+        "short_abstract": "Short",
+        "speaker-name": "Grace Hopper",
+        "speaker-email": "grace@example.com",
+        "speaker-short_biography": "Compilers.",
+    } | fields
+
+
+def test_the_call_for_speakers_takes_a_session_and_a_profile(client, user, mailoutbox):
+    event = make_event(make_user())
+    track = Track.objects.create(event=event, name="Languages")
+    client.force_login(user)
+    page = client.get(f"/events/{event.pk}/call-for-speakers/")
+    assert page.status_code == 200
+    assert page.context["speaker_form"]["email"].value() == user.email
+    response = client.post(f"/events/{event.pk}/call-for-speakers/", proposal(track=track.pk), follow=True)
+    assert response.redirect_chain[-1][0] == "/my-submissions/"
+    session = Session.objects.get()
+    assert (session.state, session.creator, session.track) == ("pending", user, track)
+    speaker = Speaker.objects.get()
+    assert (speaker.user, speaker.name, list(speaker.sessions.all())) == (user, "Grace Hopper", [session])
+    assert b"My first talk" in response.content
+
+
+def test_saving_a_draft_then_sending_it_for_review_then_withdrawing(client, user):
+    event = make_event(make_user())
+    client.force_login(user)
+    client.post(f"/events/{event.pk}/call-for-speakers/", proposal(save_draft="1"))
+    session = Session.objects.get()
+    assert session.state == "draft"
+    client.post(f"/sessions/{session.pk}/submit/")
+    session.refresh_from_db()
+    assert session.state == "pending"
+    client.post(f"/sessions/{session.pk}/withdraw/")
+    session.refresh_from_db()
+    assert session.state == "withdrawn"
+
+
+def test_nobody_withdraws_someone_elses_session(client, user):
+    session = Session.objects.create(event=make_event(make_user()), title="Theirs", state="pending")
+    client.force_login(user)
+    assert client.post(f"/sessions/{session.pk}/withdraw/").status_code == 404
+    session.refresh_from_db()
+    assert session.state == "pending"
+
+
+def test_the_call_for_speakers_of_a_draft_event_is_404_except_for_its_admins(client, user):
+    owner = make_user()
+    draft = make_event(owner, state=Event.State.DRAFT)
+    event_services.grant_role(user, draft, Role.ATTENDEE)
+    client.force_login(user)
+    assert client.get(f"/events/{draft.pk}/call-for-speakers/").status_code == 404
+    client.force_login(owner)
+    assert client.get(f"/events/{draft.pk}/call-for-speakers/").status_code == 200
+
+
+def test_the_call_for_speakers_shows_errors_next_to_fields(client, user):
+    event = make_event(make_user())
+    client.force_login(user)
+    response = client.post(
+        f"/events/{event.pk}/call-for-speakers/", proposal(title="", **{"speaker-email": "x"})
+    )
+    assert "title" in response.context["session_form"].errors
+    assert "email" in response.context["speaker_form"].errors
+    assert not Session.objects.exists()
+
+
+def test_the_call_for_speakers_needs_login(client, db):
+    event = make_event(make_user())
+    assert client.get(f"/events/{event.pk}/call-for-speakers/")["Location"].startswith("/login/")
