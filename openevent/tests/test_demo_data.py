@@ -10,12 +10,15 @@ from speakers.models import Session, Speaker, Sponsor
 pytestmark = pytest.mark.django_db
 
 
+MODELS = (User, Event, UsersEventsRoles, Session, Speaker, Sponsor)
+
+
 def test_the_demo_data_loads_and_loads_again_without_change():
     first = StringIO()
     call_command("load_demo_data", stdout=first)
-    counts = [model.objects.count() for model in (User, Event, UsersEventsRoles, Session, Speaker, Sponsor)]
+    counts = [model.objects.count() for model in MODELS]
     call_command("load_demo_data", stdout=StringIO())
-    assert [model.objects.count() for model in (User, Event, UsersEventsRoles, Session, Speaker, Sponsor)] == counts
+    assert [model.objects.count() for model in MODELS] == counts
     assert set(Event.objects.values_list("state", flat=True)) == {"draft", "published"}
     assert set(Session.objects.values_list("state", flat=True)) == set(Session.State.values)
     assert "organizer@openevent.test" in first.getvalue()
