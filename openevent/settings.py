@@ -162,6 +162,16 @@ ANYMAIL = {
     key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")
 }
 
+# The remote lab: which PSLab (`sim`, or `serial:/dev/ttyACM0`), and the limits of a script run.
+REMOTELAB_INSTRUMENT = os.environ.get("REMOTELAB_INSTRUMENT", "sim")
+REMOTELAB_SCRIPT_TIMEOUT = int(os.environ.get("REMOTELAB_SCRIPT_TIMEOUT", 20))  # wall-clock seconds
+REMOTELAB_SCRIPT_CPU_SECONDS = int(os.environ.get("REMOTELAB_SCRIPT_CPU_SECONDS", 5))
+REMOTELAB_SCRIPT_MEMORY_BYTES = int(os.environ.get("REMOTELAB_SCRIPT_MEMORY_MB", 256)) * 1024 * 1024
+REMOTELAB_SCRIPT_TMP_BYTES = int(os.environ.get("REMOTELAB_SCRIPT_TMP_MB", 8)) * 1024 * 1024
+REMOTELAB_SCRIPT_MAX_OUTPUT_BYTES = int(os.environ.get("REMOTELAB_SCRIPT_MAX_OUTPUT_KB", 1024)) * 1024
+REMOTELAB_SCRIPT_MAX_WIDGETS = int(os.environ.get("REMOTELAB_SCRIPT_MAX_WIDGETS", 500))
+REMOTELAB_MAX_RUNS = int(os.environ.get("REMOTELAB_MAX_RUNS", 2))  # scripts running at once, per process
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

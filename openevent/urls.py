@@ -9,10 +9,12 @@ urlpatterns = [
     path("v1/", include(("accounts.api.urls", "accounts-api"))),
     path("v1/", include(("events.api.urls", "events-api"))),
     path("v1/", include(("speakers.api.urls", "speakers-api"))),
+    path("v1/", include(("remotelab.api.urls", "remotelab-api"))),
     path("", event_views.event_list, name="home"),
     path("", include("accounts.urls")),
     path("", include("events.urls")),
     path("", include("speakers.urls")),
+    path("", include("remotelab.urls")),
 ]
 
 handler400 = views.bad_request

@@ -1,0 +1,89 @@
+import json
+
+from rest_framework import parsers, permissions, renderers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from openevent.api import PlainJSONView, error_object
+from remotelab import services
+from remotelab.functions import FUNCTIONS, FunctionError
+from remotelab.instrument import InstrumentError
+from remotelab.permissions import visible_scripts
+
+from .serializers import FunctionCallSerializer, LabScriptSerializer
+
+
+def _failure(http_status: int, detail: str, pointer: str | None = None) -> Response:
+    return Response(
+        {"status": False, "errors": [error_object(http_status, detail, pointer)]}, status=http_status
+    )
+
+
+class EvalView(PlainJSONView):
+    """`POST /v1/remotelab/eval {"function": "get_voltage('CH1')", "stringify": false}`."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    body_key = None
+
+    def post(self, request):
+        data = self.validated(FunctionCallSerializer)
+        try:
+            result = services.call_function(request.user, data["function"])
+        except FunctionError as error:
+            return _failure(422, str(error), "/function")
+        except InstrumentError as error:
+            return _failure(503, str(error))
+        if data["stringify"]:
+            result = json.dumps(result)
+        return Response({"status": True, "result": result, "stringified": data["stringify"]})
+
+
+class FunctionsView(PlainJSONView):
+    """`GET /v1/remotelab/functions`: each callable's name, signature and doc."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get(self, request):
+        return Response(
+            [
+                {"name": function.name, "signature": function.signature, "doc": function.doc}
+                for function in FUNCTIONS.values()
+            ]
+        )
+
+
+class LabScriptViewSet(viewsets.ModelViewSet):
+    """A user's own scripts (others' are 404), and running them."""
+
+    serializer_class = LabScriptSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_value_regex = r"\d+"
+    ordering_fields = ["title", "updated_at", "created_at"]
+    search_fields = ["title"]
+
+    def get_queryset(self):
+        return visible_scripts(self.request.user)
+
+    def perform_destroy(self, instance):
+        services.delete_script(self.request.user, instance)
+
+    @action(
+        detail=True,
+        methods=["post"],
+        parser_classes=[parsers.JSONParser],
+        renderer_classes=[renderers.JSONRenderer],
+    )
+    def run(self, request, pk=None):
+        script = self.get_object()
+        outcome = services.run_code(request.user, script.code)
+        body = {
+            "Id": script.pk,
+            "Filename": script.title,
+            "Date": script.updated_at.isoformat(),
+            "status": outcome.status,
+            "result": outcome.widgets,
+        }
+        if outcome.error:
+            body["error"] = outcome.error
+        return Response(body, status=status.HTTP_200_OK)

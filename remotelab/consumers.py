@@ -1,0 +1,135 @@
+"""The lab's websocket, `/ws/remotelab/`: run scripts with their widgets streamed as they come,
+stop them, and call single functions (what the buttons of a script do).
+
+Client: {"type": "run", "script": <id>} or {"type": "run", "code": "..."}, {"type": "stop"},
+{"type": "eval", "function": "get_voltage('CH1')", "id": <any, echoed>}.
+Server: {"type": "started", "run": n}, {"type": "widget", "widget": {...}} per widget,
+{"type": "finished", "run": n, "status": "done" | "error" | "timeout" | "stopped", "error": ...},
+{"type": "result", "function": ..., "result": ..., "id": ...}, and {"type": "error", "error": ...}.
+
+Instrument calls and sandboxes block, so they run in threads: the event loop keeps serving.
+"""
+
+import asyncio
+import json
+import threading
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import ValidationError
+
+from openevent.errors import DomainError
+from openevent.ratelimit import RateLimited
+
+from . import permissions, services
+from .functions import FunctionError
+from .instrument import InstrumentError
+from .sandbox import SandboxUnavailable
+
+NOT_LOGGED_IN = 4401
+REFUSALS = (FunctionError, InstrumentError, SandboxUnavailable, DomainError, RateLimited, ValidationError)
+
+
+def _message(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
+
+
+class LabConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        self.user = self.scope.get("user")
+        self.runs = 0
+        self.running: asyncio.Task | None = None
+        self.stop_running = threading.Event()
+        await self.accept()
+        if not (self.user and permissions.may_use_lab(self.user)):
+            await self.close(code=NOT_LOGGED_IN)
+
+    async def disconnect(self, code):
+        self.stop_running.set()
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        try:
+            content = json.loads(text_data or "")
+        except ValueError:
+            content = None
+        if not isinstance(content, dict):
+            await self.send_json({"type": "error", "error": "Send JSON objects with a type."})
+            return
+        handlers = {"run": self.run, "eval": self.eval, "stop": self.stop}
+        handler = handlers.get(content.get("type"))
+        if handler is None:
+            await self.send_json({"type": "error", "error": 'The type must be "run", "eval" or "stop".'})
+            return
+        await handler(content)
+
+    async def eval(self, content):
+        function, request_id = content.get("function"), content.get("id")
+        try:
+            result = await sync_to_async(services.call_function, thread_sensitive=False)(self.user, function)
+        except REFUSALS as error:
+            await self.send_json(
+                {"type": "error", "function": function, "id": request_id, "error": _message(error)}
+            )
+        else:
+            await self.send_json({"type": "result", "function": function, "id": request_id, "result": result})
+
+    async def stop(self, content):
+        self.stop_running.set()
+
+    async def run(self, content):
+        if self.running is not None and not self.running.done():
+            await self.send_json({"type": "error", "error": "A script is running already. Stop it first."})
+            return
+        code = await self._code(content)
+        if code is None:
+            await self.send_json({"type": "error", "error": "Name one of your scripts, or send code."})
+            return
+        self.runs += 1
+        self.stop_running = threading.Event()
+        await self.send_json({"type": "started", "run": self.runs})
+        self.running = asyncio.create_task(self._stream(self.runs, code, self.stop_running))
+
+    @database_sync_to_async
+    def _script_code(self, script_id) -> str | None:
+        script = permissions.visible_scripts(self.user).filter(pk=script_id).first()
+        return script.code if script else None
+
+    async def _code(self, content) -> str | None:
+        if isinstance(content.get("code"), str):
+            return content["code"]
+        script_id = content.get("script")
+        if isinstance(script_id, int | str) and str(script_id).isdigit():
+            return await self._script_code(int(script_id))
+        return None
+
+    async def _stream(self, run: int, code: str, stop: threading.Event) -> None:
+        """Run the script in a thread and forward each widget the moment it is made."""
+        loop = asyncio.get_running_loop()
+        widgets: asyncio.Queue = asyncio.Queue()
+
+        def on_widget(widget):
+            loop.call_soon_threadsafe(widgets.put_nowait, widget)
+
+        job = asyncio.ensure_future(
+            sync_to_async(services.run_code, thread_sensitive=False)(self.user, code, on_widget, stop)
+        )
+        while not job.done() or not widgets.empty():
+            next_widget = asyncio.ensure_future(widgets.get())
+            await asyncio.wait({next_widget, job}, return_when=asyncio.FIRST_COMPLETED)
+            if next_widget.done():
+                await self.send_json({"type": "widget", "run": run, "widget": next_widget.result()})
+            else:
+                next_widget.cancel()
+        try:
+            outcome = job.result()
+        except REFUSALS as error:
+            await self.send_json(
+                {"type": "finished", "run": run, "status": "error", "error": _message(error)}
+            )
+        else:
+            await self.send_json(
+                {"type": "finished", "run": run, "status": outcome.status, "error": outcome.error}
+            )

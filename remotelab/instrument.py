@@ -1,0 +1,82 @@
+"""The one PSLab this process drives, and the lock that gives it to one caller at a time.
+
+REMOTELAB_INSTRUMENT chooses the device: `sim` (a simulated PSLab speaking the real byte
+protocol, remotelab.simulator) or `serial:<port>` (real hardware over pyserial). pslab's
+instruments are always given this device explicitly: left to themselves they autodetect,
+probing serial ports and the network. Calls block (serial I/O), so async code runs them in
+a thread (see remotelab.services.call_async).
+"""
+
+import threading
+from functools import cached_property
+
+from django.conf import settings
+from pslab.connection import ConnectionHandler, SerialHandler
+from pslab.instrument.logic_analyzer import LogicAnalyzer
+from pslab.instrument.multimeter import Multimeter
+from pslab.instrument.oscilloscope import Oscilloscope
+from pslab.instrument.power_supply import PowerSupply
+from pslab.instrument.waveform_generator import WaveformGenerator
+
+from .functions import LabFunction, json_safe
+
+
+class InstrumentError(RuntimeError):
+    """The instrument could not be reached or did not answer."""
+
+
+def open_device(spec: str) -> ConnectionHandler:
+    if spec == "sim":
+        from .simulator import SimulatedPSLab  # only the simulated bench needs it
+
+        device = SimulatedPSLab()
+    elif spec.startswith("serial:"):
+        device = SerialHandler(port=spec.removeprefix("serial:"), baudrate=1000000, timeout=1)
+    else:
+        raise InstrumentError(f'REMOTELAB_INSTRUMENT must be "sim" or "serial:<port>", not "{spec}".')
+    device.connect()
+    return device
+
+
+class Lab:
+    """The instruments of one connected PSLab, each made on first use."""
+
+    def __init__(self, device: ConnectionHandler):
+        self.device = device
+
+    @cached_property
+    def multimeter(self) -> Multimeter:
+        return Multimeter(device=self.device)
+
+    @cached_property
+    def oscilloscope(self) -> Oscilloscope:
+        return Oscilloscope(device=self.device)
+
+    @cached_property
+    def power_supply(self) -> PowerSupply:
+        return PowerSupply(device=self.device)
+
+    @cached_property
+    def waveform_generator(self) -> WaveformGenerator:
+        return WaveformGenerator(device=self.device)
+
+    @cached_property
+    def logic_analyzer(self) -> LogicAnalyzer:
+        return LogicAnalyzer(device=self.device)
+
+
+_lock = threading.Lock()
+_lab: Lab | None = None
+
+
+def run(function: LabFunction, arguments: list):
+    """Run a checked call on this process's PSLab, one call at a time; a JSON-safe result."""
+    global _lab
+    with _lock:
+        try:
+            if _lab is None:
+                _lab = Lab(open_device(settings.REMOTELAB_INSTRUMENT))
+            return json_safe(function.run(_lab, *arguments))
+        except (OSError, TimeoutError, ConnectionError) as error:
+            _lab = None  # reconnect on the next call
+            raise InstrumentError(f"The PSLab did not answer: {error}") from error

@@ -1,0 +1,80 @@
+"""The remote lab's verbs: call one PSLab function, keep scripts, and run them sandboxed."""
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from accounts.models import User
+from openevent import ratelimit
+from openevent.errors import Conflict, Forbidden
+
+from . import instrument, permissions, sandbox
+from .models import MAX_SCRIPT_LENGTH, LabScript
+from .parser import parse
+
+EXAMPLES_DIR = Path(__file__).with_name("examples")
+CALLS_PER_MINUTE = 120
+RUNS_PER_HOUR = 120
+_free_sandboxes = threading.BoundedSemaphore(settings.REMOTELAB_MAX_RUNS)
+
+
+def _require_lab_user(user: User) -> None:
+    if not permissions.may_use_lab(user):
+        raise Forbidden("Log in to use the remote lab.")
+
+
+def call_function(user: User, source: object):
+    """Run one function string such as "get_voltage('CH1')" on the PSLab; its JSON-safe result.
+
+    Raises FunctionError for anything but one whitelisted call with valid literal arguments."""
+    _require_lab_user(user)
+    function, arguments = parse(source)
+    ratelimit.hit("lab-calls", str(user.pk), CALLS_PER_MINUTE, 60)
+    return instrument.run(function, arguments)
+
+
+def run_code(
+    user: User,
+    code: str,
+    on_widget: Callable[[dict], None] = lambda widget: None,
+    stop: threading.Event | None = None,
+) -> sandbox.RunResult:
+    """Run a script in the sandbox, streaming its widgets to `on_widget`."""
+    _require_lab_user(user)
+    if len(code) > MAX_SCRIPT_LENGTH:
+        raise ValidationError({"code": [f"A script may have {MAX_SCRIPT_LENGTH} characters at most."]})
+    sandbox.bubblewrap()  # refuse clearly, before anything runs, where there is no sandbox
+    ratelimit.hit("lab-runs", str(user.pk), RUNS_PER_HOUR, 60 * 60)
+    if not _free_sandboxes.acquire(blocking=False):
+        raise Conflict("Every lab sandbox is busy. Try again in a moment.")
+    try:
+        return sandbox.run(code, instrument.run, on_widget, stop)
+    finally:
+        _free_sandboxes.release()
+
+
+def save_script(owner: User, script: LabScript, **changes) -> LabScript:
+    """Create (an unsaved `script`) or change one of the owner's scripts."""
+    _require_lab_user(owner)
+    if script.pk and script.owner_id != owner.pk:
+        raise Forbidden("Only its owner may change a script.")
+    script.owner = owner
+    for field, value in changes.items():
+        setattr(script, field, value)
+    script.full_clean()
+    script.save()
+    return script
+
+
+def delete_script(owner: User, script: LabScript) -> None:
+    if script.owner_id != owner.pk:
+        raise Forbidden("Only its owner may delete a script.")
+    script.delete()
+
+
+def examples() -> dict[str, str]:
+    """The example scripts bundled with OpenEvent, by name."""
+    return {path.stem: path.read_text() for path in sorted(EXAMPLES_DIR.glob("*.py"))}

@@ -1,0 +1,187 @@
+"""Scripts run in bubblewrap: they make widgets and call the instrument through the server,
+and can do nothing else to it."""
+
+import socket
+import threading
+import time
+
+import pytest
+from django.conf import settings
+
+from remotelab import sandbox
+from remotelab.functions import FUNCTIONS
+
+pytestmark = pytest.mark.skipif(
+    not sandbox.shutil.which("bwrap"), reason="needs bubblewrap (apt install bubblewrap)"
+)
+
+
+@pytest.fixture(autouse=True)
+def _quick_limits(settings):
+    settings.REMOTELAB_SCRIPT_CPU_SECONDS = 1
+    settings.REMOTELAB_SCRIPT_TIMEOUT = 5
+    settings.REMOTELAB_SCRIPT_MEMORY_BYTES = 256 * 1024 * 1024
+
+
+class FakeInstrument:
+    """Stands in for remotelab.instrument.run: answers 1.5 V and records each checked call."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, function, arguments):
+        self.calls.append((function.name, arguments))
+        return 1.5
+
+
+def run(code, **kwargs):
+    instrument = FakeInstrument()
+    widgets = []
+    result = sandbox.run(code, instrument, widgets.append, **kwargs)
+    assert result.widgets == widgets
+    return result, instrument
+
+
+def test_a_script_makes_the_contracts_widgets_in_order():
+    result, _ = run(
+        "print('Hello', 42)\n"
+        "print_('note')\n"
+        "button('Read CH1', \"get_voltage('CH1')\")\n"
+        "label('units: V')\n"
+        "plot([0, 1, 2], [0.5, 1.5, 2.5])\n"
+    )
+    assert result.status == "done", result.error
+    assert result.widgets == [
+        {"type": "span", "name": "print", "value": "Hello 42\n"},
+        {"type": "span", "name": "print", "class": "row well", "value": "note"},
+        {
+            "type": "button",
+            "name": "button-id0",
+            "label": "Read CH1",
+            "fetched_value": "",
+            "action": {
+                "type": "POST",
+                "endpoint": "get_voltage('CH1')",
+                "success": {"datapoint": "result", "type": "display_number", "target": "button-id0-label"},
+            },
+        },
+        {"type": "label", "name": "button-id0-label", "value": ""},
+        {"type": "label", "name": "label0", "value": "units: V"},
+        {"type": "plot", "name": "plot0", "data": [[0, 1, 2], [0.5, 1.5, 2.5]]},
+    ]
+
+
+def test_instrument_calls_are_checked_by_the_server():
+    result, instrument = run(
+        "print(get_voltage('CH1'))\n"
+        "try:\n    get_voltage('CH9')\nexcept LabError as error:\n    print('refused:', error)\n"
+        "capture1(channel='CH2', samples=100, timegap=2)\n"
+    )
+    assert result.status == "done", result.error
+    assert [widget["value"] for widget in result.widgets] == [
+        "1.5\n",
+        "refused: channel must be one of CH1, CH2, CH3, MIC, CAP, RES, VOL.\n",
+    ]
+    assert instrument.calls == [("get_voltage", ["CH1"]), ("capture1", ["CH2", 100, 2.0])]
+
+
+def test_every_lab_function_is_there_and_nothing_from_the_server():
+    result, _ = run("print(sorted(n for n in dir() if not n.startswith('_')))")
+    names = eval(result.widgets[0]["value"])  # noqa: S307  # sandbox-ok: a test reading its own output
+    assert set(FUNCTIONS) <= set(names)
+    assert "django" not in result.widgets[0]["value"]
+
+
+def test_a_failing_script_reports_its_traceback():
+    result, _ = run("x = 1\n1 / 0\n")
+    assert result.status == "error"
+    assert 'File "<script>", line 2' in result.error
+    assert "ZeroDivisionError" in result.error
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        f"open({str(settings.BASE_DIR / 'manage.py')!r})",
+        f"open({str(settings.DATABASES['default']['NAME'])!r})",
+        "open('/etc/passwd')",
+        "import os; os.listdir('/work')",
+    ],
+    ids=["project", "database", "etc", "work"],
+)
+def test_the_project_and_the_system_are_out_of_reach(code):
+    result, _ = run(code)
+    assert result.status == "error"
+    assert "FileNotFoundError" in result.error
+
+
+def test_nothing_outside_its_temp_dir_is_writable():
+    result, _ = run(
+        "open('/tmp/scratch.txt', 'w').write('fine')\n"
+        "print(open('/tmp/scratch.txt').read())\n"
+        "open('/usr/evil', 'w')\n"
+    )
+    assert result.widgets[0]["value"] == "fine\n"
+    assert "Read-only file system" in result.error
+
+
+def test_there_is_no_network():
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        result, _ = run(f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=2)")
+    assert result.status == "error"
+    assert "ConnectionRefusedError" in result.error or "unreachable" in result.error
+
+
+def test_cpu_time_is_limited():
+    started = time.monotonic()
+    result, _ = run("while True:\n    pass")
+    assert result.status == "error"
+    assert "CPU time" in result.error
+    assert time.monotonic() - started < 5
+
+
+def test_memory_is_limited():
+    result, _ = run("hoard = 'x' * (1024 ** 3)")
+    assert result.status == "error"
+    assert "MemoryError" in result.error
+
+
+def test_wall_time_is_limited(settings):
+    settings.REMOTELAB_SCRIPT_TIMEOUT = 1
+    result, _ = run("import time\ntime.sleep(30)")
+    assert result.status == "timeout"
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("while True:\n    print('spam')", "more than 500 widgets"),
+        ("print('x' * 2_000_000)", "too large"),
+        ("import __main__\n__main__._to_server.write('not json\\n')", "stopped"),
+        (
+            "import __main__\n__main__._send({'widget': {'type': 'button', 'name': 'b', 'label': 'b',"
+            " 'action': {'endpoint': \"__import__('os')\"}}})",
+            "is not a lab function",
+        ),
+        ("import __main__\n__main__._send({'widget': {'type': 'script', 'name': 'x'}})", "unknown widget"),
+    ],
+    ids=["widget-flood", "huge-widget", "garbage", "bad-button", "unknown-widget"],
+)
+def test_the_childs_output_is_untrusted(code, message):
+    result, _ = run(code)
+    assert result.status == "error"
+    assert message in result.error
+
+
+def test_a_run_can_be_stopped():
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+    result, _ = run("import time\ntime.sleep(30)", stop=stop)
+    assert result.status == "stopped"
+
+
+def test_without_bubblewrap_scripts_are_refused_clearly(monkeypatch):
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    with pytest.raises(sandbox.SandboxUnavailable, match="bubblewrap"):
+        sandbox.run("print(1)", FakeInstrument())
