@@ -90,7 +90,7 @@ class Event(models.Model):
         ]
         indexes = [models.Index(fields=["state", "ends_at"])]
         # Beyond Django's view/change/delete: what roles grant on one event (events.permissions).
-        permissions = [("organize_tracks", "See and review the sessions of the tracks one organizes")]
+        permissions = [("organize_tracks", "See the sessions of the tracks one organizes")]
 
     def __str__(self) -> str:
         return self.name

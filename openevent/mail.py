@@ -27,6 +27,7 @@ def send_templated_mail(template: str, context: dict, to: str, subject: str) -> 
     so the answer neither waits for the mail server nor, by its timing, tells that a mail
     went out. A failure is logged: the action that sends the mail has happened already.
     """
+    subject = " ".join(subject.split())  # a newline in a title must not break the header
     if settings.EMAIL_SEND_IN_BACKGROUND:
         _background.submit(_send, template, context, to, subject)
     else:

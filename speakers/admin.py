@@ -2,27 +2,57 @@
 sponsors and tracks of the events they run; every change goes through speakers.services."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 
 from events import permissions as event_permissions
 from openevent.admin import HiddenIs404Mixin
-from openevent.errors import DomainError
+from openevent.errors import DomainError, Forbidden
 
 from . import services
 from .models import Session, Speaker, Sponsor, Track
 
 
 class EventChildAdmin(HiddenIs404Mixin, admin.ModelAdmin):
-    """Objects of the events the user administers (all for site admins)."""
+    """Objects of the events the user administers (all for site admins). An object stays with
+    its event; its list filters and choices offer only the user's events and their tracks."""
 
     list_select_related = ["event"]
+    list_filter = [("event", admin.RelatedOnlyFieldListFilter)]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "event"] if obj else readonly
+
+    def get_form(self, request, obj=None, **kwargs):
+        """The model form, with the service's rules run in its clean() so a refusal is a form error."""
+        form = super().get_form(request, obj, **kwargs)
+        check = self.check_form
+
+        class CheckedForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                if not self.errors:
+                    try:
+                        check(request, self.instance, cleaned)
+                    except DomainError as error:
+                        raise ValidationError(str(error)) from error
+                return cleaned
+
+        return CheckedForm
+
+    def check_form(self, request, stored, cleaned: dict) -> None:
+        """Raise DomainError or ValidationError if the service would refuse this change."""
 
     def get_queryset(self, request):
         events = event_permissions.administered_events(request.user).values("pk")
         return super().get_queryset(request).filter(event_id__in=events)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        events = event_permissions.administered_events(request.user)
         if db_field.name == "event":
-            kwargs["queryset"] = event_permissions.administered_events(request.user)
+            kwargs["queryset"] = events
+        elif db_field.name == "track":
+            kwargs["queryset"] = Track.objects.filter(event__in=events).select_related("event")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request):
@@ -49,11 +79,20 @@ class EventChildAdmin(HiddenIs404Mixin, admin.ModelAdmin):
 @admin.register(Session)
 class SessionAdmin(EventChildAdmin):
     list_display = ["title", "event", "track", "state", "creator", "created_at"]
-    list_filter = ["state", "event", "track"]
+    list_filter = [
+        "state",
+        ("event", admin.RelatedOnlyFieldListFilter),
+        ("track", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["title", "subtitle", "speakers__name"]
     list_select_related = ["event", "track", "creator"]
     readonly_fields = ["creator", "created_at"]
     actions = ["accept", "reject", "confirm"]
+
+    def check_form(self, request, stored, cleaned):
+        state = cleaned.get("state")
+        if stored.pk and state and state not in services.allowed_states(request.user, stored):
+            raise Forbidden(f'You cannot change a session state from "{stored.state}" to "{state}"')
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -78,7 +117,8 @@ class SessionAdmin(EventChildAdmin):
             except DomainError as error:
                 messages.warning(request, f"{session}: {error}")
         if moved:
-            messages.success(request, f"{moved} session(s) now {state}; their speakers were told.")
+            told = "; their speakers were told" if state in services.NOTIFY_SPEAKERS_ON else ""
+            messages.success(request, f"{moved} session(s) now {state}{told}.")
 
     @admin.action(description="Accept the selected sessions (emails their speakers)")
     def accept(self, request, queryset):
@@ -96,10 +136,14 @@ class SessionAdmin(EventChildAdmin):
 @admin.register(Speaker)
 class SpeakerAdmin(EventChildAdmin):
     list_display = ["name", "email", "event", "organisation"]
-    list_filter = ["event"]
     search_fields = ["name", "email", "organisation"]
     readonly_fields = ["user", "creator", "created_at"]
     filter_horizontal = ["sessions"]
+
+    def check_form(self, request, stored, cleaned):
+        event = stored.event if stored.pk else cleaned.get("event")
+        if event and any(session.event_id != event.pk for session in cleaned.get("sessions", [])):
+            raise ValidationError("A speaker speaks only at sessions of their own event.")
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "sessions":
@@ -129,7 +173,6 @@ class SpeakerAdmin(EventChildAdmin):
 @admin.register(Sponsor)
 class SponsorAdmin(EventChildAdmin):
     list_display = ["name", "event", "level", "sponsor_type"]
-    list_filter = ["event", "sponsor_type"]
     search_fields = ["name"]
 
     def save_model(self, request, obj, form, change):
@@ -146,8 +189,17 @@ class SponsorAdmin(EventChildAdmin):
 @admin.register(Track)
 class TrackAdmin(EventChildAdmin):
     list_display = ["name", "event", "color"]
-    list_filter = ["event"]
     filter_horizontal = ["organizers"]
+
+    def check_form(self, request, stored, cleaned):
+        event = stored.event if stored.pk else cleaned.get("event")
+        refused = [
+            user
+            for user in cleaned.get("organizers", [])
+            if not event_permissions.can_organize_tracks(user, event)
+        ]
+        if event and refused:
+            raise ValidationError(f"{refused[0]} is not a track organizer of {event}.")
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "organizers":

@@ -1,5 +1,8 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.timezone import now
 
 from events.models import Event
@@ -12,7 +15,12 @@ class Track(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="tracks")
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
-    color = models.CharField(max_length=7, default="#1d4ed8", help_text="A CSS colour such as #1d4ed8.")
+    color = models.CharField(
+        max_length=7,
+        default="#1d4ed8",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour like #1d4ed8.")],
+        help_text="A colour such as #1d4ed8.",
+    )
     organizers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="organized_tracks")
 
     class Meta:
@@ -65,9 +73,9 @@ class Session(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def is_public(self) -> bool:
-        return self.state in self.PUBLIC_STATES and self.event.is_published
+    def clean(self) -> None:
+        if self.track_id and self.event_id and self.track.event_id != self.event_id:
+            raise ValidationError({"track": "This track belongs to another event."})
 
 
 class Speaker(models.Model):
@@ -105,6 +113,13 @@ class Speaker(models.Model):
 
     class Meta:
         ordering = ["event", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "user"],
+                condition=Q(user__isnull=False),
+                name="one_speaker_profile_per_user_event",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -19,8 +19,20 @@ from .models import Session, Speaker, Sponsor, Track
 SessionSpeakers = Speaker.sessions.through
 
 
-def _public_sessions() -> QuerySet[Session]:
-    return Session.objects.filter(state__in=Session.PUBLIC_STATES, event__state=Event.State.PUBLISHED)
+PUBLIC = Q(state__in=Session.PUBLIC_STATES, event__state=Event.State.PUBLISHED)
+
+
+def public_sessions() -> QuerySet[Session]:
+    """The programme everyone sees: accepted and confirmed sessions of published events."""
+    return Session.objects.filter(PUBLIC)
+
+
+def public_speakers() -> QuerySet[Speaker]:
+    return Speaker.objects.filter(_speaking_at(public_sessions().values("pk")))
+
+
+def _speaking_at(sessions) -> Q:
+    return Q(pk__in=SessionSpeakers.objects.filter(session_id__in=sessions).values("speaker_id"))
 
 
 def _administered_event_ids(user) -> QuerySet:
@@ -44,11 +56,10 @@ def _own_session_ids(user) -> QuerySet:
 def visible_sessions(user) -> QuerySet[Session]:
     if is_site_admin(user):
         return Session.objects.all()
-    public = Q(state__in=Session.PUBLIC_STATES, event__state=Event.State.PUBLISHED)
     if not user.is_authenticated:
-        return Session.objects.filter(public)
+        return public_sessions()
     return Session.objects.filter(
-        public
+        PUBLIC
         | Q(pk__in=_own_session_ids(user))
         | Q(event_id__in=_administered_event_ids(user))
         | Q(track_id__in=_organized_track_ids(user))
@@ -58,19 +69,14 @@ def visible_sessions(user) -> QuerySet[Session]:
 def visible_speakers(user) -> QuerySet[Speaker]:
     if is_site_admin(user):
         return Speaker.objects.all()
-
-    def speaking_at(sessions) -> Q:
-        return Q(pk__in=SessionSpeakers.objects.filter(session_id__in=sessions).values("speaker_id"))
-
-    public = speaking_at(_public_sessions().values("pk"))
     if not user.is_authenticated:
-        return Speaker.objects.filter(public)
+        return public_speakers()
     return Speaker.objects.filter(
-        public
+        _speaking_at(public_sessions().values("pk"))
         | Q(user=user)
         | Q(creator=user)
-        | speaking_at(_own_session_ids(user))
-        | speaking_at(Session.objects.filter(track_id__in=_organized_track_ids(user)).values("pk"))
+        | _speaking_at(_own_session_ids(user))
+        | _speaking_at(Session.objects.filter(track_id__in=_organized_track_ids(user)).values("pk"))
         | Q(event_id__in=_administered_event_ids(user))
     )
 
@@ -92,6 +98,23 @@ def can_change_session(user, session: Session) -> bool:
     return user.is_authenticated and (
         session.creator_id == user.pk or event_permissions.is_event_admin(user, session.event)
     )
+
+
+def can_see_speaker_email(user, speaker: Speaker, administered_event_ids: set[int] | None) -> bool:
+    """Speakers' addresses are for who may change them. `administered_event_ids` (from
+    administered_event_ids()) lets a list decide without a query per speaker."""
+    if administered_event_ids is None:
+        return True
+    return user.is_authenticated and (
+        user.pk in (speaker.user_id, speaker.creator_id) or speaker.event_id in administered_event_ids
+    )
+
+
+def administered_event_ids(user) -> set[int] | None:
+    """The ids of the events the user administers; None for a site admin (all of them)."""
+    if is_site_admin(user):
+        return None
+    return set(_administered_event_ids(user).values_list("content_object_id", flat=True))
 
 
 def is_submitter(user, session: Session) -> bool:

@@ -5,12 +5,12 @@ allow; each is one transaction.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from events import permissions as event_permissions
 from events.models import Event
-from openevent.errors import Forbidden, NotFound
+from openevent.errors import Conflict, Forbidden, NotFound
 from openevent.mail import send_templated_mail
 
 from . import permissions
@@ -34,17 +34,14 @@ SUBMITTER_TRANSITIONS: dict[str, set[str]] = {
     if state != State.WITHDRAWN
 } | {State.WITHDRAWN: set()}
 SUBMITTER_CREATE_STATES = (State.DRAFT, State.PENDING)
+# Before review the submitter edits freely; after it, the organizers' word stands.
+SUBMITTER_EDITABLE_STATES = (State.DRAFT, State.PENDING)
 NOTIFY_SPEAKERS_ON = (State.ACCEPTED, State.REJECTED)
 
 
 def _require_submittable(actor: User, event: Event) -> None:
     if not permissions.may_submit_to(actor, event):
         raise NotFound("Event not found.")
-
-
-def _check_track(session: Session) -> None:
-    if session.track_id and session.track.event_id != session.event_id:
-        raise ValidationError({"track": ["This track belongs to another event."]})
 
 
 def allowed_states(actor: User, session: Session) -> set[str]:
@@ -64,7 +61,6 @@ def create_session(actor: User, session: Session) -> Session:
         actor, session.event
     ):
         raise Forbidden(f'You cannot create a session in state "{session.state}".')
-    _check_track(session)
     session.creator = actor
     session.full_clean()
     session.save()
@@ -79,11 +75,15 @@ def update_session(actor: User, session: Session, **changes) -> Session:
         new_state = changes.pop("state", locked.state)
         if new_state not in allowed_states(actor, locked):
             raise Forbidden(f'You cannot change a session state from "{locked.state}" to "{new_state}"')
+        reviewed = locked.state not in SUBMITTER_EDITABLE_STATES
+        if changes and reviewed and not event_permissions.is_event_admin(actor, locked.event):
+            raise Forbidden(
+                f"The session is {locked.state}: only the organizers change it now. You may withdraw it."
+            )
         notify = new_state != locked.state and new_state in NOTIFY_SPEAKERS_ON
         for field, value in changes.items():
             setattr(locked, field, value)
         locked.state = new_state
-        _check_track(locked)
         locked.full_clean()
         locked.save()
     if notify:
@@ -108,49 +108,57 @@ def _notify_speakers(session: Session) -> None:
 def delete_session(actor: User, session: Session) -> None:
     if not permissions.can_change_session(actor, session):
         raise Forbidden("Only the session's submitter and the event's organizers may delete it.")
+    if session.state != State.DRAFT and not event_permissions.is_event_admin(actor, session.event):
+        raise Forbidden("Only drafts are deleted by their submitter; withdraw a submitted session instead.")
     session.delete()
 
 
-def _check_sessions(actor: User, event: Event, sessions: list[Session]) -> None:
-    """A speaker may be linked to their own sessions of the event; event admins link any."""
-    if event_permissions.is_event_admin(actor, event):
-        foreign = [session for session in sessions if session.event_id != event.pk]
-    else:
-        foreign = [
-            session for session in sessions if session.event_id != event.pk or session.creator_id != actor.pk
-        ]
-    if foreign:
-        raise NotFound(f"Session: {foreign[0].pk} not found")
+def _check_new_sessions(actor: User, event: Event, sessions: list[Session]) -> None:
+    """Sessions being linked to a speaker: of the speaker's event, and unless the actor is an
+    event admin, their own and not yet reviewed."""
+    admin = event_permissions.is_event_admin(actor, event)
+    for session in sessions:
+        own = session.creator_id == actor.pk and session.state in SUBMITTER_EDITABLE_STATES
+        if session.event_id != event.pk or not (admin or own):
+            raise NotFound(f"Session: {session.pk} not found")
+
+
+def _save_speaker(speaker: Speaker, sessions: list[Session] | None) -> None:
+    speaker.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            speaker.save()
+            if sessions is not None:
+                speaker.sessions.set(sessions)
+    except IntegrityError as error:
+        raise Conflict("This user has a speaker profile on the event already.") from error
 
 
 def create_speaker(actor: User, speaker: Speaker, sessions: list[Session]) -> Speaker:
     """Add a speaker profile to an event. A non-admin's profile is theirs (`user` is them)."""
     _require_submittable(actor, speaker.event)
-    _check_sessions(actor, speaker.event, sessions)
+    _check_new_sessions(actor, speaker.event, sessions)
     speaker.creator = actor
     if not event_permissions.is_event_admin(actor, speaker.event):
         speaker.user = actor
-    speaker.full_clean()
-    with transaction.atomic():
-        speaker.save()
-        speaker.sessions.set(sessions)
+    _save_speaker(speaker, sessions)
     return speaker
 
 
 def update_speaker(
     actor: User, speaker: Speaker, sessions: list[Session] | None = None, **changes
 ) -> Speaker:
+    """Change a speaker; `sessions`, if given, is their whole new list (only additions are checked)."""
     if not permissions.can_change_speaker(actor, speaker):
         raise Forbidden("Only the speaker, who added them, and the event's organizers may change a speaker.")
     if sessions is not None:
-        _check_sessions(actor, speaker.event, sessions)
+        current = set(speaker.sessions.values_list("pk", flat=True))
+        _check_new_sessions(
+            actor, speaker.event, [session for session in sessions if session.pk not in current]
+        )
     for field, value in changes.items():
         setattr(speaker, field, value)
-    speaker.full_clean()
-    with transaction.atomic():
-        speaker.save()
-        if sessions is not None:
-            speaker.sessions.set(sessions)
+    _save_speaker(speaker, sessions)
     return speaker
 
 
@@ -165,7 +173,7 @@ def submit_to_call(actor: User, session: Session, profile: dict) -> Session:
     is made on their first submission and updated (and linked) on later ones."""
     with transaction.atomic():
         session = create_session(actor, session)
-        speaker = Speaker.objects.filter(event=session.event, user=actor).first()
+        speaker = Speaker.objects.select_for_update().filter(event=session.event, user=actor).first()
         if speaker is None:
             create_speaker(actor, Speaker(event=session.event, **profile), [session])
         else:

@@ -33,6 +33,8 @@ def submit(request, pk):
             services.submit_to_call(request.user, session, speaker_form.cleaned_data)
         except ValidationError as error:
             session_form.add_error(None, error)
+        except DomainError as error:
+            session_form.add_error(None, str(error))
         else:
             messages.success(
                 request,

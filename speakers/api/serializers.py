@@ -3,9 +3,9 @@ from rest_framework_json_api import serializers
 from rest_framework_json_api.relations import ResourceRelatedField
 
 from accounts.models import User
+from events import permissions as event_permissions
 from events.api.serializers import VisibleEventField
-from events.models import Event
-from speakers import services
+from speakers import permissions, services
 from speakers.models import Session, Speaker, Sponsor, Track
 
 
@@ -23,10 +23,26 @@ class EventChildSerializer(serializers.ModelSerializer):
         return self.context["request"].user
 
 
+class VisibleTrackField(ResourceRelatedField):
+    """Tracks of events the caller cannot see do not exist for them."""
+
+    def get_queryset(self):
+        return permissions.visible_tracks(self.context["request"].user)
+
+
+class TrackOrganizerField(ResourceRelatedField):
+    """Users who may be made organizers of a track: track organizers of the caller's events."""
+
+    def get_queryset(self):
+        return event_permissions.track_organizers_of(
+            event_permissions.administered_events(self.context["request"].user)
+        )
+
+
 class SessionSerializer(EventChildSerializer):
-    # Any event id is accepted here; the service answers 404 for events one may not submit to.
-    event = ResourceRelatedField(queryset=Event.objects.all())
-    track = ResourceRelatedField(queryset=Track.objects.all(), required=False, allow_null=True)
+    # A draft event one may see but not submit to is a 404 from the service.
+    event = VisibleEventField()
+    track = VisibleTrackField(required=False, allow_null=True)
     speakers = ResourceRelatedField(many=True, read_only=True)
     creator = ResourceRelatedField(read_only=True)
 
@@ -68,7 +84,7 @@ class OwnSessionsField(ResourceRelatedField):
 
 
 class SpeakerSerializer(EventChildSerializer):
-    event = ResourceRelatedField(queryset=Event.objects.all())
+    event = VisibleEventField()
     sessions = OwnSessionsField(queryset=Session.objects.all(), many=True, required=False)
     user = ResourceRelatedField(read_only=True)
 
@@ -92,6 +108,14 @@ class SpeakerSerializer(EventChildSerializer):
             "sessions",
             "user",
         ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not permissions.can_see_speaker_email(
+            self.actor, instance, self.context["administered_event_ids"]
+        ):
+            data.pop("email")
+        return data
 
     def create(self, validated_data):
         sessions = validated_data.pop("sessions", [])
@@ -118,7 +142,7 @@ class SponsorSerializer(EventChildSerializer):
 
 class TrackSerializer(EventChildSerializer):
     event = VisibleEventField()
-    organizers = ResourceRelatedField(queryset=User.objects.all(), many=True, required=False)
+    organizers = TrackOrganizerField(many=True, required=False)
 
     class Meta:
         model = Track

@@ -1,3 +1,4 @@
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from rest_framework import permissions, viewsets
 from rest_framework.response import Response
@@ -17,7 +18,6 @@ class EventChildViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     lookup_value_regex = r"\d+"
     select_related: tuple[str, ...] = ()
-    prefetch_related: tuple[str, ...] = ()
 
     def visible(self, user):
         raise NotImplementedError
@@ -27,18 +27,24 @@ class EventChildViewSet(viewsets.ModelViewSet):
         if "event_pk" in self.kwargs:
             visible_events = event_permissions.visible_events(self.request.user)
             queryset = queryset.filter(event=get_object_or_404(visible_events, pk=self.kwargs["event_pk"]))
-        return queryset.select_related(*self.select_related).prefetch_related(*self.prefetch_related)
+        return queryset.select_related(*self.select_related).prefetch_related(*self.prefetched())
+
+    def prefetched(self) -> list:
+        """Many-relationships to prefetch, each showing only what the caller may see."""
+        return []
 
 
 class SessionViewSet(EventChildViewSet):
     serializer_class = SessionSerializer
     select_related = ("event", "track", "creator")
-    prefetch_related = ("speakers",)
     ordering_fields = ["title", "created_at", "state"]
     search_fields = ["title", "subtitle"]
 
     def visible(self, user):
         return speaker_permissions.visible_sessions(user)
+
+    def prefetched(self):
+        return [Prefetch("speakers", queryset=speaker_permissions.visible_speakers(self.request.user))]
 
     def perform_destroy(self, instance):
         services.delete_session(self.request.user, instance)
@@ -47,12 +53,19 @@ class SessionViewSet(EventChildViewSet):
 class SpeakerViewSet(EventChildViewSet):
     serializer_class = SpeakerSerializer
     select_related = ("event", "user")
-    prefetch_related = ("sessions",)
     ordering_fields = ["name", "created_at"]
     search_fields = ["name", "organisation"]
 
     def visible(self, user):
         return speaker_permissions.visible_speakers(user)
+
+    def prefetched(self):
+        return [Prefetch("sessions", queryset=speaker_permissions.visible_sessions(self.request.user))]
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["administered_event_ids"] = speaker_permissions.administered_event_ids(self.request.user)
+        return context
 
     def perform_destroy(self, instance):
         services.delete_speaker(self.request.user, instance)
@@ -73,11 +86,13 @@ class SponsorViewSet(EventChildViewSet):
 class TrackViewSet(EventChildViewSet):
     serializer_class = TrackSerializer
     select_related = ("event",)
-    prefetch_related = ("organizers",)
     ordering_fields = ["name"]
 
     def visible(self, user):
         return speaker_permissions.visible_tracks(user)
+
+    def prefetched(self):
+        return ["organizers"]
 
     def perform_destroy(self, instance):
         services.delete_track(self.request.user, instance)

@@ -1,7 +1,8 @@
 from django import template
 from django.db.models import Prefetch
 
-from speakers.models import Session, Speaker, Sponsor
+from speakers.models import Speaker, Sponsor
+from speakers.permissions import public_sessions, public_speakers
 
 register = template.Library()
 
@@ -9,14 +10,16 @@ register = template.Library()
 @register.inclusion_tag("speakers/programme.html")
 def event_programme(event):
     """The public programme of an event: its accepted and confirmed sessions, who gives them,
-    and its sponsors. Shown to everybody, so it holds nothing that is not public."""
+    and its sponsors. Shown to everybody, so it holds nothing that is not public (a draft
+    event has no programme yet)."""
     sessions = (
-        Session.objects.filter(event=event, state__in=Session.PUBLIC_STATES)
+        public_sessions()
+        .filter(event=event)
         .select_related("track")
         .prefetch_related(Prefetch("speakers", queryset=Speaker.objects.order_by("name")))
         .order_by("track__name", "title")
     )
-    speakers = Speaker.objects.filter(event=event, sessions__in=sessions).distinct().order_by("name")
+    speakers = public_speakers().filter(event=event).order_by("name")
     return {
         "event": event,
         "sessions": sessions,

@@ -62,6 +62,9 @@ def programme(db) -> Programme:
         "pending": session("P", "Pending talk", Session.State.PENDING),
         "other_pending": session("P", "Someone else's talk", Session.State.PENDING, stranger, track=False),
         "draft_event_pending": session("D", "Talk at a draft event", Session.State.PENDING),
+        # Accepted, yet not public: its event is a draft.
+        "draft_event_accepted": session("D", "Accepted at a draft event", Session.State.ACCEPTED),
+        "confirmed": session("P", "Confirmed talk", Session.State.CONFIRMED, stranger, track=False),
     }
 
     def speaker(key, name, session_key, user=None, creator=users["submitter"]):

@@ -15,20 +15,27 @@ ACTORS = [
     "other_event_organizer",
     "site_admin",
 ]
-ALL_SESSIONS = {"accepted", "pending", "other_pending", "draft_event_pending"}
+ALL_SESSIONS = {
+    "accepted",
+    "confirmed",
+    "pending",
+    "other_pending",
+    "draft_event_pending",
+    "draft_event_accepted",
+}
+ON_DRAFT = {"draft_event_pending", "draft_event_accepted"}
 ALL_SPEAKERS = {"accepted", "pending", "other_pending", "draft_event"}
-ON_DRAFT_EVENT = {"sessions": {"draft_event_pending"}, "speakers": {"draft_event"}, "sponsors": {"D"}}
 
 # What each actor may see.
 VISIBLE = {
     "sessions": {
-        "anonymous": {"accepted"},
-        "other_user": {"accepted"},
-        "submitter": {"accepted", "pending", "draft_event_pending"},
-        "speaker_user": {"accepted", "pending", "draft_event_pending"},
-        "track_organizer": {"accepted", "pending", "draft_event_pending"},
+        "anonymous": {"accepted", "confirmed"},
+        "other_user": {"accepted", "confirmed"},
+        "submitter": {"accepted", "confirmed", "pending", *ON_DRAFT},
+        "speaker_user": {"accepted", "confirmed", "pending", "draft_event_pending"},
+        "track_organizer": {"accepted", "confirmed", "pending", *ON_DRAFT},
         "coorganizer": ALL_SESSIONS,
-        "other_event_organizer": {"accepted"},
+        "other_event_organizer": {"accepted", "confirmed"},
         "site_admin": ALL_SESSIONS,
     },
     "speakers": {
@@ -52,13 +59,15 @@ MAY_CHANGE = {
     "speakers": {"submitter", "speaker_user", "coorganizer", "site_admin"},
     "sponsors": {"coorganizer", "site_admin"},
 }
+# Deleting: as changing, but a submitter deletes only drafts (these sessions are pending).
+MAY_DELETE = MAY_CHANGE | {"sessions": {"coorganizer", "site_admin"}}
 # Who may create one on each event, and what the others get if they can see that event, and
 # if they cannot (anonymous always gets 401).
 MAY_CREATE = {
     ("sessions", "P"): (set(ACTORS), None, None),
-    ("sessions", "D"): ({"coorganizer", "site_admin"}, 404, 404),
+    ("sessions", "D"): ({"coorganizer", "site_admin"}, 404, 422),
     ("speakers", "P"): ({"submitter", "coorganizer", "site_admin"}, 404, 404),  # Session: {id} not found
-    ("speakers", "D"): ({"coorganizer", "site_admin"}, 404, 404),
+    ("speakers", "D"): ({"coorganizer", "site_admin"}, 404, 422),
     ("sponsors", "P"): ({"coorganizer", "site_admin"}, 403, 403),
     ("sponsors", "D"): ({"coorganizer", "site_admin"}, 403, 422),  # 422: no such event, for them
 }
@@ -170,12 +179,12 @@ CHANGE_CASES = [
 ]
 
 
-def expected_change_status(kind, key, actor, success):
+def expected_change_status(kind, key, actor, success, allowed=MAY_CHANGE):
     if actor == "anonymous":
         return 401
     if key not in VISIBLE[kind][actor]:
         return 404
-    return success if actor in MAY_CHANGE[kind] else 403
+    return success if actor in allowed[kind] else 403
 
 
 @pytest.mark.parametrize(("kind", "key", "actor"), CHANGE_CASES)
@@ -196,6 +205,6 @@ def test_update(api, programme, kind, key, actor):
 def test_delete(api, programme, kind, key, actor):
     obj = objects(programme, kind)[key]
     response = log_in(api, programme, actor).delete(f"/v1/{kind}/{obj.pk}")
-    expected = expected_change_status(kind, key, actor, 204)
+    expected = expected_change_status(kind, key, actor, 204, MAY_DELETE)
     assert response.status_code == expected, response.content
     assert type(obj).objects.filter(pk=obj.pk).exists() == (expected != 204)
