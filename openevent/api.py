@@ -83,10 +83,17 @@ def _plain_errors(detail, status: int, pointer: str | None) -> list[dict]:
     return [error_object(status, detail, pointer, getattr(detail, "code", None))]
 
 
+class ServiceUnavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = "The service is not available now."
+    default_code = "unavailable"
+
+
 DOMAIN_ERRORS = [
     (errors.Forbidden, exceptions.PermissionDenied),
     (errors.NotFound, exceptions.NotFound),
     (errors.Conflict, Conflict),
+    (errors.Unavailable, ServiceUnavailable),
 ]
 
 

@@ -16,3 +16,7 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     """The request clashes with the object's current state (a duplicate, an answered invite)."""
+
+
+class Unavailable(DomainError):
+    """Something the request needs is not there now: a device, a sandbox, a vendor."""

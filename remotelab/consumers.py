@@ -24,11 +24,9 @@ from openevent.ratelimit import RateLimited
 
 from . import permissions, services
 from .functions import FunctionError
-from .instrument import InstrumentError
-from .sandbox import SandboxUnavailable
 
 NOT_LOGGED_IN = 4401
-REFUSALS = (FunctionError, InstrumentError, SandboxUnavailable, DomainError, RateLimited, ValidationError)
+REFUSALS = (FunctionError, DomainError, RateLimited, ValidationError)
 
 
 def _message(error: Exception) -> str:

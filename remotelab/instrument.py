@@ -18,10 +18,12 @@ from pslab.instrument.oscilloscope import Oscilloscope
 from pslab.instrument.power_supply import PowerSupply
 from pslab.instrument.waveform_generator import WaveformGenerator
 
+from openevent.errors import Unavailable
+
 from .functions import LabFunction, json_safe
 
 
-class InstrumentError(RuntimeError):
+class InstrumentError(Unavailable):
     """The instrument could not be reached or did not answer."""
 
 
@@ -80,3 +82,10 @@ def run(function: LabFunction, arguments: list):
         except (OSError, TimeoutError, ConnectionError) as error:
             _lab = None  # reconnect on the next call
             raise InstrumentError(f"The PSLab did not answer: {error}") from error
+
+
+def reset() -> None:
+    """Forget the connected PSLab; the next call connects afresh."""
+    global _lab
+    with _lock:
+        _lab = None

@@ -24,6 +24,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from openevent.errors import Unavailable
+
 from .functions import FUNCTIONS, FunctionError, bind
 from .instrument import InstrumentError
 from .parser import parse
@@ -34,7 +36,7 @@ MAX_ERROR_CHARS = 4000
 SANDBOX_TMP = "/tmp"  # noqa: S108 - inside the sandbox: its own private tmpfs
 
 
-class SandboxUnavailable(RuntimeError):
+class SandboxUnavailable(Unavailable):
     """bubblewrap is not installed, so scripts cannot run safely here."""
 
 

@@ -1,0 +1,134 @@
+import pytest
+
+from accounts.tests.factories import make_user
+from remotelab.functions import FUNCTIONS
+from remotelab.models import LabScript
+from remotelab.sandbox import shutil as sandbox_shutil
+
+pytestmark = pytest.mark.django_db
+
+needs_bwrap = pytest.mark.skipif(not sandbox_shutil.which("bwrap"), reason="needs bubblewrap")
+
+
+def call(api, function, **extra):
+    return api.post("/v1/remotelab/eval", {"function": function, **extra}, plain=True)
+
+
+def test_a_function_call_answers_from_the_instrument(api, user):
+    api.as_user(user)
+    assert call(api, "set_pv1(2.5)").json() == {"status": True, "result": 2.5, "stringified": False}
+    answer = call(api, "get_voltage('CH3')").json()
+    assert answer["status"] is True
+    assert answer["result"] == pytest.approx(2.5, abs=0.02)
+
+
+def test_captures_come_back_as_lists_and_can_be_stringified(api, user):
+    api.as_user(user)
+    answer = call(api, "capture1('CH1', 50, 10)").json()
+    times, volts = answer["result"]
+    assert len(times) == len(volts) == 50
+    stringified = call(api, "get_resistance()", stringify=True).json()
+    assert stringified["stringified"] is True
+    assert float(stringified["result"]) == pytest.approx(10_000, rel=0.05)
+
+
+@pytest.mark.parametrize(
+    "function",
+    ["__import__('os').system('id')", "get_voltage('CH9')", "get_voltage('CH1'); exit()", "x" * 600],
+)
+def test_anything_but_one_valid_call_is_422_with_status_false(api, user, function):
+    response = call(api.as_user(user), function)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["status"] is False
+    assert body["errors"][0]["source"]["pointer"] == "/function"
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"function": 5}, {"function": "get_resistance()", "stringify": "maybe"}, []]
+)
+def test_malformed_bodies_are_422(api, user, body):
+    response = api.as_user(user).post("/v1/remotelab/eval", body, plain=True)
+    assert response.status_code == 422
+
+
+def test_the_lab_is_for_logged_in_users(api):
+    assert call(api, "get_resistance()").status_code == 401
+    assert api.get("/v1/remotelab/functions").status_code == 401
+    assert api.get("/v1/remotelab/scripts").status_code == 401
+
+
+def test_functions_are_documented(api, user):
+    listed = api.as_user(user).get("/v1/remotelab/functions").json()
+    assert [item["name"] for item in listed] == list(FUNCTIONS)
+    voltage = next(item for item in listed if item["name"] == "get_voltage")
+    assert voltage["signature"].startswith("get_voltage(channel: 'CH1'")
+    assert voltage["doc"]
+
+
+def script_document(title="Hello", code="print('hi')", script_id=None):
+    data = {"type": "lab-script", "attributes": {"title": title, "code": code}}
+    if script_id:
+        data["id"] = str(script_id)
+    return {"data": data}
+
+
+def test_scripts_are_their_owners_alone(api, user):
+    created = api.as_user(user).post("/v1/remotelab/scripts", script_document())
+    assert created.status_code == 201
+    script_id = created.json()["data"]["id"]
+    assert LabScript.objects.get(pk=script_id).owner == user
+    stranger = make_user()
+    api.as_user(stranger)
+    assert api.get("/v1/remotelab/scripts").json()["data"] == []
+    assert api.get(f"/v1/remotelab/scripts/{script_id}").status_code == 404
+    assert (
+        api.patch(
+            f"/v1/remotelab/scripts/{script_id}", script_document("Mine", script_id=script_id)
+        ).status_code
+        == 404
+    )
+    assert api.post(f"/v1/remotelab/scripts/{script_id}/run", plain=True).status_code == 404
+    assert api.delete(f"/v1/remotelab/scripts/{script_id}").status_code == 404
+    assert LabScript.objects.get(pk=script_id).title == "Hello"
+
+
+def test_an_overlong_script_is_422(api, user):
+    response = api.as_user(user).post("/v1/remotelab/scripts", script_document(code="x" * 20_001))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["source"]["pointer"] == "/data/attributes/code"
+
+
+@needs_bwrap
+def test_running_a_script_returns_its_widgets(api, user):
+    code = (
+        "set_pv1(1.5)\n"
+        "print(round(get_voltage('CH3'), 1))\n"
+        "button('Read', \"get_voltage('CH3')\")\n"
+        "plot([1, 2], [3, 4])"
+    )
+    script = LabScript.objects.create(owner=user, title="Demo", code=code)
+    response = api.as_user(user).post(f"/v1/remotelab/scripts/{script.pk}/run", plain=True)
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["Id"], body["Filename"], body["status"]) == (script.pk, "Demo", "done")
+    assert body["Date"]
+    assert [widget["type"] for widget in body["result"]] == ["span", "button", "label", "plot"]
+    assert body["result"][0]["value"] == "1.5\n"
+
+
+@needs_bwrap
+def test_a_failing_script_reports_its_error(api, user):
+    script = LabScript.objects.create(owner=user, title="Broken", code="get_voltage('CH9')")
+    body = api.as_user(user).post(f"/v1/remotelab/scripts/{script.pk}/run", plain=True).json()
+    assert body["status"] == "error"
+    assert "channel must be one of" in body["error"]
+
+
+def test_without_bubblewrap_running_is_refused_clearly(api, user, monkeypatch):
+    monkeypatch.setattr(sandbox_shutil, "which", lambda name: None)
+    script = LabScript.objects.create(owner=user, title="Any", code="print(1)")
+    response = api.as_user(user).post(f"/v1/remotelab/scripts/{script.pk}/run", plain=True)
+    assert response.status_code == 503
+    assert "bubblewrap" in response.json()["errors"][0]["detail"]
+    assert call(api, "get_resistance()").status_code == 200  # function strings still work
