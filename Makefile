@@ -6,7 +6,22 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --str
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint requirements
+.PHONY: run test lint requirements system-packages test-system-packages
+
+# Debian packages: bubblewrap sandboxes lab scripts; chromium runs the browser tests.
+define apt_install
+	@missing=""; for pair in $(1); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair##*:}"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+		else echo "Please install these Debian packages:$$missing (sudo apt-get install$$missing)"; fi; \
+	fi
+endef
+
+system-packages:
+	$(call apt_install,bwrap:bubblewrap)
+
+test-system-packages:
+	$(call apt_install,bwrap:bubblewrap chromium:chromium)
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "OpenEvent needs Python 3.11 or newer"'
@@ -24,13 +39,13 @@ $(VENV)/.dev-installed: requirements/dev.txt | $(BIN)/python
 	touch $@ $(VENV)/.base-installed
 
 run: export FRONTEND_URL ?= http://$(HOST):$(PORT)
-run: $(VENV)/.base-installed
+run: $(VENV)/.base-installed system-packages
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python manage.py load_demo_data
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed test-system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
