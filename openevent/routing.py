@@ -1,7 +1,9 @@
-"""Websocket routes; each app that streams to the browser adds its consumers here."""
+"""Websocket routes, and the channels that `manage.py runworker <channel>` serves."""
 
 from django.urls import path
 
-from remotelab.consumers import LabConsumer
+from remotelab.consumers import InstrumentConsumer, LabConsumer
+from remotelab.instrument import INSTRUMENT_CHANNEL
 
 websocket_urlpatterns = [path("ws/remotelab/", LabConsumer.as_asgi())]
+channel_routes = {INSTRUMENT_CHANNEL: InstrumentConsumer.as_asgi()}

@@ -164,6 +164,10 @@ ANYMAIL = {
 
 # The remote lab: which PSLab (`sim`, or `serial:/dev/ttyACM0`), and the limits of a script run.
 REMOTELAB_INSTRUMENT = os.environ.get("REMOTELAB_INSTRUMENT", "sim")
+# `local`: each process drives the PSLab itself (one process, as `make run`). `worker`: only
+# `manage.py runworker remotelab-instrument` does; web processes ask it over the channel layer.
+REMOTELAB_INSTRUMENT_PROCESS = os.environ.get("REMOTELAB_INSTRUMENT_PROCESS", "local")
+REMOTELAB_INSTRUMENT_TIMEOUT = int(os.environ.get("REMOTELAB_INSTRUMENT_TIMEOUT", 10))
 REMOTELAB_SCRIPT_TIMEOUT = int(os.environ.get("REMOTELAB_SCRIPT_TIMEOUT", 20))  # wall-clock seconds
 REMOTELAB_SCRIPT_CPU_SECONDS = int(os.environ.get("REMOTELAB_SCRIPT_CPU_SECONDS", 5))
 REMOTELAB_SCRIPT_MEMORY_BYTES = int(os.environ.get("REMOTELAB_SCRIPT_MEMORY_MB", 256)) * 1024 * 1024

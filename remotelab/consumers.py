@@ -14,7 +14,8 @@ import asyncio
 import json
 import threading
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.consumer import SyncConsumer
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ValidationError
@@ -22,8 +23,8 @@ from django.core.exceptions import ValidationError
 from openevent.errors import DomainError
 from openevent.ratelimit import RateLimited
 
-from . import permissions, services
-from .functions import FunctionError
+from . import instrument, permissions, services
+from .functions import FunctionError, bind
 
 NOT_LOGGED_IN = 4401
 REFUSALS = (FunctionError, DomainError, RateLimited, ValidationError)
@@ -131,3 +132,18 @@ class LabConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(
                 {"type": "finished", "run": run, "status": outcome.status, "error": outcome.error}
             )
+
+
+class InstrumentConsumer(SyncConsumer):
+    """The process that owns the PSLab (`manage.py runworker remotelab-instrument`): it runs
+    the calls the web processes send (remotelab.instrument.run), checking them once more."""
+
+    def instrument_call(self, message):
+        try:
+            function, arguments = bind(message["function"], message["arguments"], {})
+            reply = {"result": instrument.run_here(function, arguments)}
+        except FunctionError as error:
+            reply = {"error": str(error), "refused": True}
+        except instrument.InstrumentError as error:
+            reply = {"error": str(error)}
+        async_to_sync(self.channel_layer.send)(message["reply_to"], reply)

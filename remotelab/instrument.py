@@ -1,15 +1,22 @@
-"""The one PSLab this process drives, and the lock that gives it to one caller at a time.
+"""The one PSLab, driven by one process, one caller at a time.
 
 REMOTELAB_INSTRUMENT chooses the device: `sim` (a simulated PSLab speaking the real byte
 protocol, remotelab.simulator) or `serial:<port>` (real hardware over pyserial). pslab's
 instruments are always given this device explicitly: left to themselves they autodetect,
 probing serial ports and the network. Calls block (serial I/O), so async code runs them in
-a thread (see remotelab.services.call_async).
+a thread.
+
+With REMOTELAB_INSTRUMENT_PROCESS=worker (production, with REDIS_URL), the web processes
+never open the device: `run` sends each checked call over the channel layer to the one
+process that owns it, `manage.py runworker remotelab-instrument`, and waits for the answer.
 """
 
+import asyncio
+import functools
 import threading
 from functools import cached_property
 
+from channels.layers import DEFAULT_CHANNEL_LAYER, BaseChannelLayer, channel_layers
 from django.conf import settings
 from pslab.connection import ConnectionHandler, SerialHandler
 from pslab.instrument.logic_analyzer import LogicAnalyzer
@@ -20,7 +27,7 @@ from pslab.instrument.waveform_generator import WaveformGenerator
 
 from openevent.errors import Unavailable
 
-from .functions import LabFunction, json_safe
+from .functions import FunctionError, LabFunction, json_safe
 
 
 class InstrumentError(Unavailable):
@@ -67,11 +74,52 @@ class Lab:
         return LogicAnalyzer(device=self.device)
 
 
+INSTRUMENT_CHANNEL = "remotelab-instrument"
 _lock = threading.Lock()
 _lab: Lab | None = None
 
 
 def run(function: LabFunction, arguments: list):
+    """Run a checked call on the PSLab; its JSON-safe result."""
+    if settings.REMOTELAB_INSTRUMENT_PROCESS == "worker":
+        return ask_worker(function.name, arguments)
+    return run_here(function, arguments)
+
+
+@functools.cache
+def _worker_client() -> tuple[asyncio.AbstractEventLoop, BaseChannelLayer]:
+    """An event loop (in a thread of its own) and a channel layer of its own for the requests
+    this process sends the instrument worker: a channel layer lets one loop wait for replies,
+    and the websocket consumers' loop has the shared layer."""
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, name="instrument-client", daemon=True).start()
+    return loop, channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+
+
+def ask_worker(name: str, arguments: list):
+    loop, _ = _worker_client()
+    return asyncio.run_coroutine_threadsafe(_ask_worker(name, arguments), loop).result()
+
+
+async def _ask_worker(name: str, arguments: list):
+    _, layer = _worker_client()
+    reply_to = await layer.new_channel()
+    await layer.send(
+        INSTRUMENT_CHANNEL,
+        {"type": "instrument.call", "function": name, "arguments": arguments, "reply_to": reply_to},
+    )
+    try:
+        reply = await asyncio.wait_for(layer.receive(reply_to), timeout=settings.REMOTELAB_INSTRUMENT_TIMEOUT)
+    except TimeoutError as error:
+        raise InstrumentError(
+            "The instrument process did not answer. Is `manage.py runworker remotelab-instrument` running?"
+        ) from error
+    if "error" in reply:
+        raise (FunctionError if reply.get("refused") else InstrumentError)(reply["error"])
+    return reply["result"]
+
+
+def run_here(function: LabFunction, arguments: list):
     """Run a checked call on this process's PSLab, one call at a time; a JSON-safe result."""
     global _lab
     with _lock:

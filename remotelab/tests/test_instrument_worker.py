@@ -1,0 +1,100 @@
+"""Production's shape: the PSLab is owned by one `runworker remotelab-instrument` process; the
+web processes (here, this test process) reach it through the Redis channel layer."""
+
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.conf import settings as django_settings
+
+from accounts.tests.factories import make_user
+from remotelab import instrument
+from remotelab.functions import FunctionError
+from remotelab.parser import parse
+
+REDIS_URL = os.environ.get("REDIS_TEST_URL", "")
+pytestmark = pytest.mark.skipif(not REDIS_URL, reason="set REDIS_TEST_URL to a Redis server (CI does)")
+
+
+@pytest.fixture
+def redis_layer(settings):
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+    }
+    settings.REMOTELAB_INSTRUMENT_PROCESS = "worker"
+    instrument._worker_client.cache_clear()
+    yield
+    instrument._worker_client.cache_clear()
+
+
+@pytest.fixture
+def instrument_worker(redis_layer):
+    """`manage.py runworker remotelab-instrument` in its own process, as in production."""
+    env = os.environ | {"REDIS_URL": REDIS_URL, "REMOTELAB_INSTRUMENT_PROCESS": "worker"}
+    worker = subprocess.Popen(  # noqa: S603 - our own manage.py
+        [sys.executable, "manage.py", "runworker", instrument.INSTRUMENT_CHANNEL],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:  # ready once it answers
+            try:
+                instrument.run(*parse("get_resistance()"))
+                break
+            except instrument.InstrumentError:
+                if time.monotonic() > deadline or worker.poll() is not None:
+                    raise
+        yield worker
+    finally:
+        worker.terminate()
+        worker.wait(10)
+
+
+def call(source):
+    return instrument.run(*parse(source))
+
+
+def test_calls_reach_the_one_process_that_owns_the_pslab(settings, instrument_worker):
+    settings.REMOTELAB_INSTRUMENT_TIMEOUT = 5
+    assert call("set_pv1(1.5)") == 1.5
+    assert call("get_voltage('CH3')") == pytest.approx(1.5, abs=0.02)  # the state lives in the worker
+    assert instrument._lab is None  # this (web) process never opened a device
+    with ThreadPoolExecutor(4) as pool:
+        readings = list(pool.map(call, ["get_voltage('CH3')"] * 8))
+    assert readings == pytest.approx([1.5] * 8, abs=0.02)
+
+
+def test_the_worker_checks_calls_again(instrument_worker):
+    with pytest.raises(FunctionError, match="channel must be one of"):
+        instrument.ask_worker("get_voltage", ["CH9"])  # unchecked here: the worker refuses it
+
+
+def test_without_the_worker_calls_fail_clearly(settings, redis_layer):
+    settings.REMOTELAB_INSTRUMENT_TIMEOUT = 1
+    with pytest.raises(instrument.InstrumentError, match="runworker remotelab-instrument"):
+        call("get_resistance()")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_web_process_websocket_reaches_the_worker(instrument_worker):
+    from asgiref.sync import async_to_sync
+
+    from remotelab.tests.test_consumer import ORIGIN, lab, session_cookie
+
+    cookie = session_cookie(make_user())
+
+    async def scenario():
+        communicator = lab(ORIGIN, cookie)  # its consumer listens on the shared Redis layer
+        await communicator.connect()
+        await communicator.send_json_to({"type": "eval", "function": "set_pv1(-1.25)", "id": 1})
+        assert (await communicator.receive_json_from(timeout=10))["result"] == -1.25
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()
+    assert call("get_voltage('CH3')") == pytest.approx(-1.25, abs=0.02)
