@@ -8,7 +8,7 @@ PORT ?= 8000
 
 .PHONY: run test lint requirements system-packages test-system-packages
 
-# Debian packages: bubblewrap sandboxes lab scripts; chromium runs the browser tests.
+# Debian packages: bubblewrap and the system's python3 run lab scripts; chromium the browser tests.
 define apt_install
 	@missing=""; for pair in $(1); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair##*:}"; done; \
 	if [ -n "$$missing" ]; then \
@@ -18,10 +18,10 @@ define apt_install
 endef
 
 system-packages:
-	$(call apt_install,bwrap:bubblewrap)
+	$(call apt_install,bwrap:bubblewrap /usr/bin/python3:python3)
 
 test-system-packages:
-	$(call apt_install,bwrap:bubblewrap chromium:chromium)
+	$(call apt_install,bwrap:bubblewrap /usr/bin/python3:python3 chromium:chromium)
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "OpenEvent needs Python 3.11 or newer"'

@@ -118,3 +118,5 @@ def main():
 
 
 main()
+_to_server.flush()
+os._exit(0)  # done: threads the script left behind do not keep the run alive

@@ -1,9 +1,9 @@
 """Run an untrusted lab script in a bubblewrap sandbox and relay what it produces.
 
-The child (remotelab/runner.py) runs as nobody in new namespaces: no network, its own
-process tree, a read-only view of the system's /usr and of the Python installation (not of
-the project nor its database), a small private /tmp, a clean environment, and limits on CPU
-time, memory and file size; a wall-clock timeout ends it. Everything it sends is untrusted:
+The child (remotelab/runner.py, run by the system's Python) runs as nobody in new namespaces:
+no network, its own process tree, a read-only view of the system's /usr (not of the project
+nor its database), a small private /tmp, a clean environment, and limits on CPU time,
+memory, file size and processes; a wall-clock timeout ends it. Everything it sends is untrusted:
 each line is size-capped and schema-checked, widgets are counted, and instrument calls are
 validated like function strings before they reach the instrument.
 """
@@ -15,7 +15,6 @@ import selectors
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +33,7 @@ RUNNER = Path(__file__).with_name("runner.py")
 MAX_LINE_BYTES = 256 * 1024
 MAX_ERROR_CHARS = 4000
 SANDBOX_TMP = "/tmp"  # noqa: S108 - inside the sandbox: its own private tmpfs
+SANDBOX_UID = 65534  # nobody
 
 
 class SandboxUnavailable(Unavailable):
@@ -48,30 +48,28 @@ class RunResult:
 
 
 def bubblewrap() -> str:
+    """The bubblewrap command; SandboxUnavailable where the sandbox cannot be made."""
     path = shutil.which("bwrap")
-    if path is None:
+    if path is None or not os.access(settings.REMOTELAB_SANDBOX_PYTHON, os.X_OK):
         raise SandboxUnavailable(
-            "Scripts cannot run on this server: the bubblewrap sandbox (Debian package bubblewrap) is "
-            "not installed. Single function calls still work."
+            "Scripts cannot run on this server: the sandbox needs bubblewrap and the system's python3 "
+            "(Debian packages bubblewrap and python3). Single function calls still work."
         )
     return path
 
 
 def _command() -> list[str]:
-    python = Path(sys._base_executable).resolve()  # the interpreter itself, not the project's venv
-    prefix = sys.base_prefix
     return [
         bubblewrap(),
         "--unshare-all",
         "--die-with-parent",
         "--new-session",
-        "--uid", "65534",
-        "--gid", "65534",
+        "--uid", str(SANDBOX_UID),
+        "--gid", str(SANDBOX_UID),
         "--ro-bind", "/usr", "/usr",
         "--symlink", "usr/lib", "/lib",
         "--symlink", "usr/lib64", "/lib64",
         "--symlink", "usr/bin", "/bin",
-        *(["--ro-bind", prefix, prefix] if not prefix.startswith("/usr/") else []),
         "--proc", "/proc",
         "--dev", "/dev",
         "--size", str(settings.REMOTELAB_SCRIPT_TMP_BYTES),
@@ -81,18 +79,29 @@ def _command() -> list[str]:
         "--setenv", "HOME", SANDBOX_TMP,
         "--setenv", "PYTHONHASHSEED", "0",
         "--",
-        str(python), "-I", "-S", "-c", RUNNER.read_text(),
+        settings.REMOTELAB_SANDBOX_PYTHON, "-I", "-S", "-c", RUNNER.read_text(),
     ]  # fmt: skip
 
 
-def _limit_resources() -> None:
-    """In the child, before bubblewrap starts: limits that the script inherits."""
-    cpu = settings.REMOTELAB_SCRIPT_CPU_SECONDS
-    memory = settings.REMOTELAB_SCRIPT_MEMORY_BYTES
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (settings.REMOTELAB_SCRIPT_TMP_BYTES,) * 2)
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+def _limits() -> Callable[[], None]:
+    """What the child does before it starts bubblewrap: limits the script inherits, and, if the
+    server runs as root, becoming nobody, so that the process limit holds (root is exempt)."""
+    cpu, memory = settings.REMOTELAB_SCRIPT_CPU_SECONDS, settings.REMOTELAB_SCRIPT_MEMORY_BYTES
+    file_size, processes = settings.REMOTELAB_SCRIPT_TMP_BYTES, settings.REMOTELAB_SCRIPT_MAX_PROCESSES
+    as_root = os.getuid() == 0
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if as_root:
+            resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+            os.setgroups([])
+            os.setgid(SANDBOX_UID)
+            os.setuid(SANDBOX_UID)
+
+    return limit
 
 
 def check_widget(widget: object) -> dict:
@@ -154,7 +163,7 @@ def run(
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        preexec_fn=_limit_resources,  # only setrlimit, before exec
+        preexec_fn=_limits(),  # setrlimit and setuid only, before exec
         start_new_session=True,
         env={},
     )

@@ -34,7 +34,7 @@ def redis_layer(settings):
 def instrument_worker(redis_layer):
     """`manage.py runworker remotelab-instrument` in its own process, as in production."""
     env = os.environ | {"REDIS_URL": REDIS_URL, "REMOTELAB_INSTRUMENT_PROCESS": "worker"}
-    worker = subprocess.Popen(  # noqa: S603 - our own manage.py
+    worker = subprocess.Popen(
         [sys.executable, "manage.py", "runworker", instrument.INSTRUMENT_CHANNEL],
         cwd=django_settings.BASE_DIR,
         env=env,

@@ -1,7 +1,9 @@
 """Scripts run in bubblewrap: they make widgets and call the instrument through the server,
 and can do nothing else to it."""
 
+import os
 import socket
+import subprocess
 import threading
 import time
 
@@ -110,6 +112,7 @@ def test_a_failing_script_reports_its_traceback():
     ids=["project", "database", "etc", "work"],
 )
 def test_the_project_and_the_system_are_out_of_reach(code):
+    # and the script runs as nobody, with nothing of the server's environment
     result, _ = run(code)
     assert result.status == "error"
     assert "FileNotFoundError" in result.error
@@ -145,6 +148,30 @@ def test_memory_is_limited():
     result, _ = run("hoard = 'x' * (1024 ** 3)")
     assert result.status == "error"
     assert "MemoryError" in result.error
+
+
+def test_a_thread_bomb_fizzles():
+    result, _ = run(
+        "import threading, time\n"
+        "try:\n"
+        "    while True:\n"
+        "        threading.Thread(target=time.sleep, args=(60,)).start()\n"
+        "except RuntimeError as error:\n"
+        "    print(error)\n"
+    )
+    assert result.status == "done"  # and it did not wait for its sleeping threads
+    assert result.widgets[0]["value"] == "can't start new thread\n"
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="the process limit is set where the server runs as root")
+def test_a_fork_bomb_fizzles():
+    result, _ = run("import os\nwhile True:\n    os.fork()")
+    assert result.status == "error"
+    assert "Resource temporarily unavailable" in result.error
+    deadline = time.monotonic() + 5  # the killed namespace's processes go within moments
+    while subprocess.run(["pgrep", "-u", str(sandbox.SANDBOX_UID)], capture_output=True).returncode == 0:
+        assert time.monotonic() < deadline, "the fork bomb's processes outlived its run"
+        time.sleep(0.05)
 
 
 def test_wall_time_is_limited(settings):
