@@ -174,7 +174,11 @@ REMOTELAB_SCRIPT_MEMORY_BYTES = int(os.environ.get("REMOTELAB_SCRIPT_MEMORY_MB",
 REMOTELAB_SCRIPT_TMP_BYTES = int(os.environ.get("REMOTELAB_SCRIPT_TMP_MB", 8)) * 1024 * 1024
 REMOTELAB_SCRIPT_MAX_OUTPUT_BYTES = int(os.environ.get("REMOTELAB_SCRIPT_MAX_OUTPUT_KB", 1024)) * 1024
 REMOTELAB_SCRIPT_MAX_WIDGETS = int(os.environ.get("REMOTELAB_SCRIPT_MAX_WIDGETS", 500))
-REMOTELAB_SCRIPT_MAX_PROCESSES = int(os.environ.get("REMOTELAB_SCRIPT_MAX_PROCESSES", 32))  # when run as root
+REMOTELAB_SCRIPT_MAX_CALLS = int(
+    os.environ.get("REMOTELAB_SCRIPT_MAX_CALLS", 2000)
+)  # instrument calls per run
+REMOTELAB_SCRIPT_MAX_FILES = int(os.environ.get("REMOTELAB_SCRIPT_MAX_FILES", 32))  # open at once
+REMOTELAB_SCRIPT_MAX_PROCESSES = int(os.environ.get("REMOTELAB_SCRIPT_MAX_PROCESSES", 16))  # threads too
 REMOTELAB_MAX_RUNS = int(os.environ.get("REMOTELAB_MAX_RUNS", 2))  # scripts running at once, per process
 # The interpreter inside the sandbox (standard library only): the system's, under /usr.
 REMOTELAB_SANDBOX_PYTHON = os.environ.get("REMOTELAB_SANDBOX_PYTHON", "/usr/bin/python3")

@@ -11,10 +11,13 @@ Instrument calls and sandboxes block, so they run in threads: the event loop kee
 """
 
 import asyncio
+import functools
 import json
+import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import async_to_sync
 from channels.consumer import SyncConsumer
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -26,7 +29,17 @@ from openevent.ratelimit import RateLimited
 from . import instrument, permissions, services
 from .functions import FunctionError, bind
 
+logger = logging.getLogger(__name__)
 NOT_LOGGED_IN = 4401
+# The lab's blocking work (instrument calls, sandboxes) has threads of its own, so a few slow
+# calls cannot starve the rest of the server's sync work, nor the other way round.
+_lab_threads = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lab")
+
+
+def _in_lab_thread(function, *args):
+    return asyncio.get_running_loop().run_in_executor(_lab_threads, functools.partial(function, *args))
+
+
 REFUSALS = (FunctionError, DomainError, RateLimited, ValidationError)
 
 
@@ -62,12 +75,16 @@ class LabConsumer(AsyncJsonWebsocketConsumer):
         if handler is None:
             await self.send_json({"type": "error", "error": 'The type must be "run", "eval" or "stop".'})
             return
-        await handler(content)
+        try:
+            await handler(content)
+        except Exception:  # the socket stays up; the failure is logged
+            logger.exception("The lab websocket failed on %r", content.get("type"))
+            await self.send_json({"type": "error", "error": "The lab failed to do that. Please try again."})
 
     async def eval(self, content):
         function, request_id = content.get("function"), content.get("id")
         try:
-            result = await sync_to_async(services.call_function, thread_sensitive=False)(self.user, function)
+            result = await _in_lab_thread(services.call_function, self.user, function)
         except REFUSALS as error:
             await self.send_json(
                 {"type": "error", "function": function, "id": request_id, "error": _message(error)}
@@ -112,9 +129,7 @@ class LabConsumer(AsyncJsonWebsocketConsumer):
         def on_widget(widget):
             loop.call_soon_threadsafe(widgets.put_nowait, widget)
 
-        job = asyncio.ensure_future(
-            sync_to_async(services.run_code, thread_sensitive=False)(self.user, code, on_widget, stop)
-        )
+        job = asyncio.ensure_future(_in_lab_thread(services.run_code, self.user, code, on_widget, stop))
         while not job.done() or not widgets.empty():
             next_widget = asyncio.ensure_future(widgets.get())
             await asyncio.wait({next_widget, job}, return_when=asyncio.FIRST_COMPLETED)
@@ -144,6 +159,6 @@ class InstrumentConsumer(SyncConsumer):
             reply = {"result": instrument.run_here(function, arguments)}
         except FunctionError as error:
             reply = {"error": str(error), "refused": True}
-        except instrument.InstrumentError as error:
+        except Exception as error:  # whatever happens, the worker answers and keeps serving
             reply = {"error": str(error)}
         async_to_sync(self.channel_layer.send)(message["reply_to"], reply)

@@ -40,7 +40,9 @@ class Param:
             raise FunctionError(
                 f"{self.name} must be {'a whole number' if self.kind is int else 'a number'}."
             )
-        if not math.isfinite(value) or not self.minimum <= value <= self.maximum:
+        if (
+            isinstance(value, float) and not math.isfinite(value)
+        ) or not self.minimum <= value <= self.maximum:
             raise FunctionError(f"{self.name} must be between {self.minimum:g} and {self.maximum:g}.")
         return self.kind(value)
 
@@ -100,7 +102,8 @@ def _samples(channels: int) -> Param:
 
 
 def _timegap(minimum: float) -> Param:
-    return Param("timegap", float, minimum=minimum, maximum=10000)
+    # pslab sends timegap * 8 as a 16-bit number: 8191.875 µs is the longest gap it can ask for.
+    return Param("timegap", float, minimum=minimum, maximum=65535 / 8)
 
 
 _VOLTS = {1: (-5, 5), 2: (-3.3, 3.3), 3: (0, 3.3)}

@@ -13,6 +13,7 @@ process that owns it, `manage.py runworker remotelab-instrument`, and waits for 
 
 import asyncio
 import functools
+import logging
 import threading
 from functools import cached_property
 
@@ -74,6 +75,7 @@ class Lab:
         return LogicAnalyzer(device=self.device)
 
 
+logger = logging.getLogger(__name__)
 INSTRUMENT_CHANNEL = "remotelab-instrument"
 _lock = threading.Lock()
 _lab: Lab | None = None
@@ -103,14 +105,17 @@ def ask_worker(name: str, arguments: list):
 
 async def _ask_worker(name: str, arguments: list):
     _, layer = _worker_client()
-    reply_to = await layer.new_channel()
-    await layer.send(
-        INSTRUMENT_CHANNEL,
-        {"type": "instrument.call", "function": name, "arguments": arguments, "reply_to": reply_to},
-    )
+    try:
+        reply_to = await layer.new_channel()
+        await layer.send(
+            INSTRUMENT_CHANNEL,
+            {"type": "instrument.call", "function": name, "arguments": arguments, "reply_to": reply_to},
+        )
+    except Exception as error:  # Redis down, or the worker's channel full
+        raise InstrumentError(f"The instrument process cannot be reached: {error}") from error
     try:
         reply = await asyncio.wait_for(layer.receive(reply_to), timeout=settings.REMOTELAB_INSTRUMENT_TIMEOUT)
-    except TimeoutError as error:
+    except Exception as error:  # a timeout, or the channel layer (Redis) failing
         raise InstrumentError(
             "The instrument process did not answer. Is `manage.py runworker remotelab-instrument` running?"
         ) from error
@@ -127,9 +132,10 @@ def run_here(function: LabFunction, arguments: list):
             if _lab is None:
                 _lab = Lab(open_device(settings.REMOTELAB_INSTRUMENT))
             return json_safe(function.run(_lab, *arguments))
-        except (OSError, TimeoutError, ConnectionError) as error:
-            _lab = None  # reconnect on the next call
-            raise InstrumentError(f"The PSLab did not answer: {error}") from error
+        except Exception as error:  # the device may be mid-command: start afresh next time
+            _lab = None
+            logger.warning("The PSLab failed on %s%s: %r", function.name, tuple(arguments), error)
+            raise InstrumentError(f"The PSLab could not do that: {error}") from error
 
 
 def reset() -> None:

@@ -4,12 +4,11 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
 from openevent import ratelimit
-from openevent.errors import Conflict, Forbidden
+from openevent.errors import Forbidden
 
 from . import instrument, permissions, sandbox
 from .models import MAX_SCRIPT_LENGTH, LabScript
@@ -18,7 +17,6 @@ from .parser import parse
 EXAMPLES_DIR = Path(__file__).with_name("examples")
 CALLS_PER_MINUTE = 120
 RUNS_PER_HOUR = 120
-_free_sandboxes = threading.BoundedSemaphore(settings.REMOTELAB_MAX_RUNS)
 
 
 def _require_lab_user(user: User) -> None:
@@ -46,14 +44,10 @@ def run_code(
     _require_lab_user(user)
     if len(code) > MAX_SCRIPT_LENGTH:
         raise ValidationError({"code": [f"A script may have {MAX_SCRIPT_LENGTH} characters at most."]})
-    sandbox.bubblewrap()  # refuse clearly, before anything runs, where there is no sandbox
-    ratelimit.hit("lab-runs", str(user.pk), RUNS_PER_HOUR, 60 * 60)
-    if not _free_sandboxes.acquire(blocking=False):
-        raise Conflict("Every lab sandbox is busy. Try again in a moment.")
-    try:
-        return sandbox.run(code, instrument.run, on_widget, stop)
-    finally:
-        _free_sandboxes.release()
+    ratelimit.check("lab-runs", str(user.pk), RUNS_PER_HOUR, 60 * 60)
+    result = sandbox.run(code, instrument.run, on_widget, stop)  # refuses if it cannot run at all
+    ratelimit.record("lab-runs", str(user.pk), 60 * 60)
+    return result
 
 
 def save_script(owner: User, script: LabScript, **changes) -> LabScript:

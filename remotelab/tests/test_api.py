@@ -4,10 +4,9 @@ from accounts.tests.factories import make_user
 from remotelab.functions import FUNCTIONS
 from remotelab.models import LabScript
 from remotelab.sandbox import shutil as sandbox_shutil
+from remotelab.tests.conftest import needs_sandbox
 
 pytestmark = pytest.mark.django_db
-
-needs_bwrap = pytest.mark.skipif(not sandbox_shutil.which("bwrap"), reason="needs bubblewrap")
 
 
 def call(api, function, **extra):
@@ -99,7 +98,7 @@ def test_an_overlong_script_is_422(api, user):
     assert response.json()["errors"][0]["source"]["pointer"] == "/data/attributes/code"
 
 
-@needs_bwrap
+@needs_sandbox
 def test_running_a_script_returns_its_widgets(api, user):
     code = (
         "set_pv1(1.5)\n"
@@ -117,7 +116,7 @@ def test_running_a_script_returns_its_widgets(api, user):
     assert body["result"][0]["value"] == "1.5\n"
 
 
-@needs_bwrap
+@needs_sandbox
 def test_a_failing_script_reports_its_error(api, user):
     script = LabScript.objects.create(owner=user, title="Broken", code="get_voltage('CH9')")
     body = api.as_user(user).post(f"/v1/remotelab/scripts/{script.pk}/run", plain=True).json()

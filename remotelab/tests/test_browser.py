@@ -14,11 +14,12 @@ from django.core.asgi import get_asgi_application
 from accounts.tests.factories import DEFAULT_PASSWORD, make_user
 from openevent.asgi import application
 from remotelab.models import LabScript
+from remotelab.tests.conftest import needs_chromium, needs_sandbox
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = [
-    pytest.mark.skipif(not CHROMIUM, reason="needs Debian's chromium (apt install chromium)"),
-    pytest.mark.skipif(not shutil.which("bwrap"), reason="needs bubblewrap"),
+    needs_chromium,
+    needs_sandbox,
     pytest.mark.django_db(transaction=True),
 ]
 CHROMIUM_FLAGS = [

@@ -12,10 +12,9 @@ from django.test import Client
 from accounts.tests.factories import make_user
 from openevent.asgi import application
 from remotelab.models import LabScript
-from remotelab.sandbox import shutil as sandbox_shutil
+from remotelab.tests.conftest import needs_sandbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
-needs_bwrap = pytest.mark.skipif(not sandbox_shutil.which("bwrap"), reason="needs bubblewrap")
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 
 
@@ -83,7 +82,7 @@ def test_eval_answers_with_the_result_and_echoes_the_id():
     async_to_sync(scenario)()
 
 
-@needs_bwrap
+@needs_sandbox
 def test_a_run_streams_its_widgets_in_order_then_finishes():
     user = make_user()
     script = LabScript.objects.create(
@@ -106,7 +105,7 @@ def test_a_run_streams_its_widgets_in_order_then_finishes():
     async_to_sync(scenario)()
 
 
-@needs_bwrap
+@needs_sandbox
 def test_someone_elses_script_is_not_found():
     script = LabScript.objects.create(owner=make_user(), title="Theirs", code="print(1)")
     cookie = session_cookie(make_user())
@@ -121,7 +120,7 @@ def test_someone_elses_script_is_not_found():
     async_to_sync(scenario)()
 
 
-@needs_bwrap
+@needs_sandbox
 def test_stop_ends_a_run_and_the_lab_keeps_answering_meanwhile():
     cookie = session_cookie(make_user())
 
@@ -148,7 +147,7 @@ def test_stop_ends_a_run_and_the_lab_keeps_answering_meanwhile():
     async_to_sync(scenario)()
 
 
-@needs_bwrap
+@needs_sandbox
 def test_two_labs_run_at_once():
     cookies = [session_cookie(make_user()) for _ in range(2)]
 
@@ -163,5 +162,32 @@ def test_two_labs_run_at_once():
         assert [messages[-1]["status"] for messages in results] == ["done", "done"]
         for communicator in labs:
             await communicator.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_an_unexpected_failure_is_reported_and_the_socket_stays_up(monkeypatch):
+    from remotelab import services
+
+    cookie = session_cookie(make_user())
+    real_call = services.call_function
+    calls = []
+
+    def flaky(user, function):
+        calls.append(function)
+        if len(calls) == 1:
+            raise RuntimeError("the PSLab library tripped")
+        return real_call(user, function)
+
+    monkeypatch.setattr(services, "call_function", flaky)
+
+    async def scenario():
+        communicator = lab(ORIGIN, cookie)
+        await communicator.connect()
+        await communicator.send_json_to({"type": "eval", "function": "get_resistance()", "id": 1})
+        assert (await communicator.receive_json_from())["type"] == "error"
+        await communicator.send_json_to({"type": "eval", "function": "get_resistance()", "id": 2})
+        assert (await communicator.receive_json_from())["type"] == "result"
+        await communicator.disconnect()
 
     async_to_sync(scenario)()

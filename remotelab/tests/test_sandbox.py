@@ -12,10 +12,9 @@ from django.conf import settings
 
 from remotelab import sandbox
 from remotelab.functions import FUNCTIONS
+from remotelab.tests.conftest import needs_sandbox
 
-pytestmark = pytest.mark.skipif(
-    not sandbox.shutil.which("bwrap"), reason="needs bubblewrap (apt install bubblewrap)"
-)
+pytestmark = needs_sandbox
 
 
 @pytest.fixture(autouse=True)
@@ -128,6 +127,31 @@ def test_nothing_outside_its_temp_dir_is_writable():
     assert "Read-only file system" in result.error
 
 
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("open('/anywhere', 'w')", "Read-only file system"),
+        ("open('/dev/shm/big', 'wb').write(b'x' * 2_000_000)", "No space left on device"),
+        ("open('/tmp/big', 'wb').write(b'x' * 20_000_000)", "File too large"),
+        ("import os\nfiles = [os.memfd_create(str(n)) for n in range(1000)]", "Too many open files"),
+    ],
+    ids=["root", "shm", "tmp", "memfd"],
+)
+def test_disk_memory_and_namespaces_are_bounded(code, message):
+    result, _ = run(code)
+    assert result.status == "error"
+    assert message in result.error
+
+
+def test_no_namespaces_can_be_made_inside():
+    result, _ = run(
+        "import ctypes\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "print('unshared' if libc.unshare(0x10000000) == 0 else 'refused')\n"  # CLONE_NEWUSER
+    )
+    assert [widget["value"] for widget in result.widgets] == ["refused\n"]
+
+
 def test_there_is_no_network():
     with socket.create_server(("127.0.0.1", 0)) as server:
         port = server.getsockname()[1]
@@ -169,7 +193,8 @@ def test_a_fork_bomb_fizzles():
     assert result.status == "error"
     assert "Resource temporarily unavailable" in result.error
     deadline = time.monotonic() + 5  # the killed namespace's processes go within moments
-    while subprocess.run(["pgrep", "-u", str(sandbox.SANDBOX_UID)], capture_output=True).returncode == 0:
+    uids = ",".join(str(sandbox.SANDBOX_UID_BASE + slot) for slot in range(settings.REMOTELAB_MAX_RUNS))
+    while subprocess.run(["pgrep", "-u", uids], capture_output=True).returncode == 0:
         assert time.monotonic() < deadline, "the fork bomb's processes outlived its run"
         time.sleep(0.05)
 
@@ -199,6 +224,72 @@ def test_the_childs_output_is_untrusted(code, message):
     result, _ = run(code)
     assert result.status == "error"
     assert message in result.error
+
+
+def test_a_script_that_stops_reading_answers_cannot_hang_the_server(settings):
+    settings.REMOTELAB_SCRIPT_MAX_CALLS = 10**6
+    started = time.monotonic()
+    result = sandbox.run(
+        "import __main__, time\n"
+        "for _ in range(1000):\n"
+        "    __main__._send({'call': 'capture1', 'args': ['CH1', 10000, 0.5], 'kwargs': {}})\n"
+        "time.sleep(30)\n",
+        lambda function, arguments: [[0.5] * 10000] * 2,  # a capture's worth of answer, unread
+    )
+    assert result.status == "error"
+    assert "stopped reading the answers" in result.error
+    assert time.monotonic() - started < settings.REMOTELAB_SCRIPT_TIMEOUT
+
+
+def test_instrument_calls_per_run_are_limited(settings):
+    settings.REMOTELAB_SCRIPT_MAX_CALLS = 5
+    result, instrument = run("while True:\n    get_resistance()")
+    assert result.status == "error"
+    assert "more than 5 times" in result.error
+    assert len(instrument.calls) == 5
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"widget": {"type": "plot", "name": "p", "data": [[NaN], [1]]}}', "not a JSON number"),
+        ('{"widget": {"type": "plot", "name": "p", "data": [[1], [Infinity]]}}', "not a JSON number"),
+        ("[" * 100_000, "stopped"),
+        ('{"widget": {"type": "span", "name": "<img src=x>", "value": "x"}}', "needs a name"),
+        ('{"call": "set_pv1", "args": [1' + "0" * 400 + '], "kwargs": {}}', "stopped"),
+    ],
+    ids=["nan", "infinity", "nested", "bad-name", "huge-number"],
+)
+def test_malformed_messages_end_the_run_cleanly(line, message):
+    result, instrument = run(
+        f"import __main__\n__main__._to_server.write({line!r} + '\\n')\nimport time\ntime.sleep(5)"
+    )
+    if "huge" in line or "set_pv1" in line:  # answered with an error: out of range
+        assert instrument.calls == []
+        return
+    assert result.status == "error"
+    assert message in result.error
+
+
+def test_widgets_are_rebuilt_from_what_the_page_knows():
+    result, _ = run(
+        "import __main__\n"
+        "__main__._send({'widget': {'type': 'button', 'name': 'b', 'label': 'x', 'onclick': 'evil()',"
+        " 'action': {'type': 'DELETE', 'endpoint': \"get_resistance()\", 'success': {'target': 'other'}}}})\n"
+    )
+    assert result.widgets == [
+        {
+            "type": "button",
+            "name": "b",
+            "label": "x",
+            "fetched_value": "",
+            "action": {
+                "type": "POST",
+                "endpoint": "get_resistance()",
+                "success": {"datapoint": "result", "type": "display_number", "target": "b-label"},
+            },
+        }
+    ]
 
 
 def test_a_run_can_be_stopped():
