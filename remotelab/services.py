@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import User
 from openevent import ratelimit
-from openevent.errors import Forbidden
+from openevent.errors import Conflict, Forbidden
 
 from . import instrument, permissions, sandbox
 from .models import MAX_SCRIPT_LENGTH, LabScript
@@ -17,6 +17,9 @@ from .parser import parse
 EXAMPLES_DIR = Path(__file__).with_name("examples")
 CALLS_PER_MINUTE = 120
 RUNS_PER_HOUR = 120
+# One script at a time per user (in this process), so nobody holds every sandbox slot.
+_running: set[int] = set()
+_running_lock = threading.Lock()
 
 
 def _require_lab_user(user: User) -> None:
@@ -45,7 +48,15 @@ def run_code(
     if len(code) > MAX_SCRIPT_LENGTH:
         raise ValidationError({"code": [f"A script may have {MAX_SCRIPT_LENGTH} characters at most."]})
     ratelimit.check("lab-runs", str(user.pk), RUNS_PER_HOUR, 60 * 60)
-    result = sandbox.run(code, instrument.run, on_widget, stop)  # refuses if it cannot run at all
+    with _running_lock:
+        if user.pk in _running:
+            raise Conflict("You have a script running already. Stop it, or wait for it to finish.")
+        _running.add(user.pk)
+    try:
+        result = sandbox.run(code, instrument.run, on_widget, stop)  # refuses if it cannot run at all
+    finally:
+        with _running_lock:
+            _running.discard(user.pk)
     ratelimit.record("lab-runs", str(user.pk), 60 * 60)
     return result
 

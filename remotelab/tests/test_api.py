@@ -1,6 +1,10 @@
+import threading
+
 import pytest
 
 from accounts.tests.factories import make_user
+from openevent.errors import Conflict
+from remotelab import services
 from remotelab.functions import FUNCTIONS
 from remotelab.models import LabScript
 from remotelab.sandbox import shutil as sandbox_shutil
@@ -131,3 +135,19 @@ def test_without_bubblewrap_running_is_refused_clearly(api, user, monkeypatch):
     assert response.status_code == 503
     assert "bubblewrap" in response.json()["errors"][0]["detail"]
     assert call(api, "get_resistance()").status_code == 200  # function strings still work
+
+
+@needs_sandbox
+def test_one_user_runs_one_script_at_a_time(user):
+    running = threading.Event()
+    first = threading.Thread(
+        target=services.run_code,
+        args=(user, "print('going')\nimport time\ntime.sleep(1)"),
+        kwargs={"on_widget": lambda widget: running.set()},
+    )
+    first.start()
+    assert running.wait(10)
+    with pytest.raises(Conflict, match="running already"):
+        services.run_code(user, "print(1)")
+    first.join()
+    assert services.run_code(user, "print(1)").status == "done"
