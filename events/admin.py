@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
 from accounts.permissions import is_site_admin
-from openevent.admin import HiddenIs404Mixin
+from openevent.admin import DeleteThroughServiceMixin, HiddenIs404Mixin
 from openevent.errors import DomainError
 
 from . import permissions, services
@@ -100,7 +100,8 @@ class InviteInline(TeamInline):
 
 
 @admin.register(Event)
-class EventAdmin(HiddenIs404Mixin, admin.ModelAdmin):
+class EventAdmin(HiddenIs404Mixin, DeleteThroughServiceMixin, admin.ModelAdmin):
+    delete_service = staticmethod(services.delete_event)
     list_display = ["name", "state", "starts_at", "ends_at", "location_name", "event_topic"]
     list_filter = ["state", "event_topic"]
     search_fields = ["name", "location_name"]
@@ -135,13 +136,6 @@ class EventAdmin(HiddenIs404Mixin, admin.ModelAdmin):
             services.update_event(request.user, obj)
         else:
             services.create_event(request.user, obj)
-
-    def delete_model(self, request, obj):
-        services.delete_event(request.user, obj)
-
-    def delete_queryset(self, request, queryset):
-        for event in queryset:
-            services.delete_event(request.user, event)
 
     def save_formset(self, request, form, formset, change):
         """Team changes go through the services, which keep guardian in step and send invites."""

@@ -33,3 +33,17 @@ class HiddenIs404Mixin:
         if obj is None:
             raise Http404("Not found.")
         return obj
+
+
+class DeleteThroughServiceMixin:
+    """Deleting one object or a selection goes through `delete_service(actor, obj)`, the app's
+    service, which checks the right to and does what deleting involves."""
+
+    delete_service: staticmethod
+
+    def delete_model(self, request, obj):
+        self.delete_service(request.user, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_service(request.user, obj)

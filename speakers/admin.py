@@ -5,14 +5,14 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from events import permissions as event_permissions
-from openevent.admin import HiddenIs404Mixin
+from openevent.admin import DeleteThroughServiceMixin, HiddenIs404Mixin
 from openevent.errors import DomainError, Forbidden
 
 from . import services
 from .models import Session, Speaker, Sponsor, Track
 
 
-class EventChildAdmin(HiddenIs404Mixin, admin.ModelAdmin):
+class EventChildAdmin(HiddenIs404Mixin, DeleteThroughServiceMixin, admin.ModelAdmin):
     """Objects of the events the user administers (all for site admins). An object stays with
     its event; its list filters and choices offer only the user's events and their tracks."""
 
@@ -78,6 +78,7 @@ class EventChildAdmin(HiddenIs404Mixin, admin.ModelAdmin):
 
 @admin.register(Session)
 class SessionAdmin(EventChildAdmin):
+    delete_service = staticmethod(services.delete_session)
     list_display = ["title", "event", "track", "state", "creator", "created_at"]
     list_filter = [
         "state",
@@ -100,13 +101,6 @@ class SessionAdmin(EventChildAdmin):
             services.update_session(request.user, Session.objects.get(pk=obj.pk), **changes)
         else:
             services.create_session(request.user, obj)
-
-    def delete_model(self, request, obj):
-        services.delete_session(request.user, obj)
-
-    def delete_queryset(self, request, queryset):
-        for session in queryset:
-            services.delete_session(request.user, session)
 
     def _move(self, request, queryset, state):
         moved = 0
@@ -135,6 +129,7 @@ class SessionAdmin(EventChildAdmin):
 
 @admin.register(Speaker)
 class SpeakerAdmin(EventChildAdmin):
+    delete_service = staticmethod(services.delete_speaker)
     list_display = ["name", "email", "event", "organisation"]
     search_fields = ["name", "email", "organisation"]
     readonly_fields = ["user", "creator", "created_at"]
@@ -162,32 +157,20 @@ class SpeakerAdmin(EventChildAdmin):
         else:
             services.create_speaker(request.user, speaker, sessions)
 
-    def delete_model(self, request, obj):
-        services.delete_speaker(request.user, obj)
-
-    def delete_queryset(self, request, queryset):
-        for speaker in queryset:
-            services.delete_speaker(request.user, speaker)
-
 
 @admin.register(Sponsor)
 class SponsorAdmin(EventChildAdmin):
+    delete_service = staticmethod(services.delete_sponsor)
     list_display = ["name", "event", "level", "sponsor_type"]
     search_fields = ["name"]
 
     def save_model(self, request, obj, form, change):
         services.save_sponsor(request.user, obj)
 
-    def delete_model(self, request, obj):
-        services.delete_sponsor(request.user, obj)
-
-    def delete_queryset(self, request, queryset):
-        for sponsor in queryset:
-            services.delete_sponsor(request.user, sponsor)
-
 
 @admin.register(Track)
 class TrackAdmin(EventChildAdmin):
+    delete_service = staticmethod(services.delete_track)
     list_display = ["name", "event", "color"]
     filter_horizontal = ["organizers"]
 
@@ -212,10 +195,3 @@ class TrackAdmin(EventChildAdmin):
 
     def save_related(self, request, form, formsets, change):
         services.save_track(request.user, form.instance, list(form.cleaned_data["organizers"]))
-
-    def delete_model(self, request, obj):
-        services.delete_track(request.user, obj)
-
-    def delete_queryset(self, request, queryset):
-        for track in queryset:
-            services.delete_track(request.user, track)

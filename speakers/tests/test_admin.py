@@ -1,6 +1,7 @@
 import pytest
 
 from accounts.tests.factories import make_user
+from events.models import Event
 from events.tests.factories import make_event
 from speakers.models import Session, Speaker
 
@@ -44,3 +45,17 @@ def test_someone_elses_session_is_404_in_the_admin(client, user):
         404,
     )
     assert Session.objects.filter(pk=theirs.pk).exists()
+
+
+def test_deleting_in_the_admin_goes_through_the_service(client, user):
+    event = make_event(user)
+    sessions = [Session.objects.create(event=event, title=f"Talk {n}", state="pending") for n in range(2)]
+    client.force_login(user)
+    response = client.post(
+        "/admin/speakers/session/",
+        {"action": "delete_selected", "_selected_action": [s.pk for s in sessions], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Session.objects.filter(event=event).exists()
+    client.post(f"/admin/events/event/{event.pk}/delete/", {"post": "yes"})
+    assert not Event.objects.filter(pk=event.pk).exists()
