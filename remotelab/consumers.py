@@ -70,7 +70,7 @@ class LabConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(content, dict):
             await self.send_json({"type": "error", "error": "Send JSON objects with a type."})
             return
-        handlers = {"run": self.run, "eval": self.eval, "stop": self.stop}
+        handlers = {"run": self.run, "eval": self.call_function, "stop": self.stop}
         handler = handlers.get(content.get("type"))
         if handler is None:
             await self.send_json({"type": "error", "error": 'The type must be "run", "eval" or "stop".'})
@@ -81,7 +81,7 @@ class LabConsumer(AsyncJsonWebsocketConsumer):
             logger.exception("The lab websocket failed on %r", content.get("type"))
             await self.send_json({"type": "error", "error": "The lab failed to do that. Please try again."})
 
-    async def eval(self, content):
+    async def call_function(self, content):
         function, request_id = content.get("function"), content.get("id")
         try:
             result = await _in_lab_thread(services.call_function, self.user, function)
