@@ -57,8 +57,7 @@ class ApiErrorMiddleware:
             and response.status_code >= 400
             and not response.get("Content-Type", "").startswith(("application/json", JSONAPI_MEDIA_TYPE))
         ):
-            status = HTTPStatus(response.status_code)
-            return error_response(status, status.description)
+            return error_response(response.status_code, HTTPStatus(response.status_code).description)
         return response
 
 
@@ -118,7 +117,7 @@ def exception_handler(exc, context):
         exc = next(api_error(str(exc)) for error, api_error in DOMAIN_ERRORS if isinstance(exc, error))
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None  # not an API error: Django answers with a 500 (see openevent.views)
+        return None  # not an API error: Django's 500, which ApiErrorMiddleware turns into a document
     if isinstance(exc, exceptions.ValidationError):
         response.status_code = 422
     view = context["view"]
