@@ -11,6 +11,7 @@ from http import HTTPStatus
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from rest_framework import exceptions, renderers
+from rest_framework.filters import BaseFilterBackend
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
@@ -185,3 +186,28 @@ class QueryParameterValidationFilter(MalformedQueryMixin, filters.QueryParameter
 
 class OrderingFilter(MalformedQueryMixin, filters.OrderingFilter):
     pass
+
+
+class FieldFilter(BaseFilterBackend):
+    """`filter[<name>]=<value>[,<value>...]` for the names a view maps to model fields in
+    `filter_fields` (`{"event-topic": "event_topic"}`); any other filter but `filter[search]`,
+    or a value its field cannot hold, is a malformed request (400)."""
+
+    def filter_queryset(self, request, queryset, view):
+        fields = getattr(view, "filter_fields", {})
+        for param, value in request.query_params.items():
+            name = param.removeprefix("filter[").removesuffix("]") if param.startswith("filter[") else None
+            if name is None or name == "search":
+                continue
+            if name not in fields:
+                raise exceptions.ParseError(f"{param} is not a filter of this list.")
+            field = queryset.model._meta.get_field(fields[name])
+            try:
+                values = [field.to_python(item) for item in value.split(",")]
+                if not field.is_relation:  # choices; a relation's ids are not looked up (nor leaked)
+                    for item in values:
+                        field.validate(item, None)
+            except DjangoValidationError as error:
+                raise exceptions.ParseError(f"{param}: {' '.join(error.messages)}") from error
+            queryset = queryset.filter(**{f"{fields[name]}__in": values})
+        return queryset

@@ -209,6 +209,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "openevent.api.QueryParameterValidationFilter",
         "openevent.api.OrderingFilter",
+        "openevent.api.FieldFilter",
         "rest_framework.filters.SearchFilter",
     ],
     "SEARCH_PARAM": "filter[search]",

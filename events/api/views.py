@@ -23,6 +23,7 @@ from .serializers import (
 EVENT_LIST_OPTIONS = {
     "ordering_fields": ["starts_at", "ends_at", "name", "created_at"],
     "search_fields": ["name", "location_name"],
+    "filter_fields": {"state": "state", "event-topic": "event_topic", "payment-currency": "payment_currency"},
 }
 JSON_API_DOCUMENT_KEYS = {"id", "type", "_meta"}
 
@@ -40,6 +41,7 @@ class EventViewSet(viewsets.ModelViewSet):
     lookup_value_regex = r"\d+"
     ordering_fields = EVENT_LIST_OPTIONS["ordering_fields"]
     search_fields = EVENT_LIST_OPTIONS["search_fields"]
+    filter_fields = EVENT_LIST_OPTIONS["filter_fields"]
 
     def get_queryset(self):
         return event_permissions.visible_events(self.request.user).select_related("event_topic")
@@ -72,6 +74,7 @@ class EventTopicViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     lookup_value_regex = r"\d+"
     ordering_fields = search_fields = ["name"]
+    filter_fields: dict[str, str] = {}
 
     @action(detail=True, serializer_class=EventSerializer, **EVENT_LIST_OPTIONS)
     def events(self, request, pk=None):
@@ -88,6 +91,8 @@ class RoleInviteViewSet(viewsets.ModelViewSet):
     permission_classes = [permissions.IsAuthenticated]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     lookup_value_regex = r"\d+"
+
+    filter_fields = {"status": "status", "event": "event"}
 
     def get_queryset(self):
         return event_permissions.visible_role_invites(self.request.user).select_related("event", "role")

@@ -285,3 +285,17 @@ def test_the_settings_document_must_name_its_id(api):
     api.as_user(make_user(is_staff=True))
     document = {"data": {"type": "setting", "id": "2", "attributes": {"tagline": "x"}}}
     assert api.patch("/v1/settings", document).status_code == 409
+
+
+def test_lists_filter_by_their_declared_fields_and_refuse_others(api, user):
+    topic = make_topic()
+    published = make_event(user, event_topic=topic)
+    draft = make_event(user, state=Event.State.DRAFT)
+    api.as_user(user)
+    assert ids(api.get("/v1/events?filter[state]=draft")) == {str(draft.pk)}
+    assert ids(api.get("/v1/events?filter[state]=draft,published")) == {str(draft.pk), str(published.pk)}
+    assert ids(api.get(f"/v1/events?filter[event-topic]={topic.pk}")) == {str(published.pk)}
+    for query in ["filter[bogus]=1", "filter[event-topic]=abc", "filter[state]=cancelled"]:
+        response = api.get(f"/v1/events?{query}")
+        assert response.status_code == 400, query
+        assert response.json()["errors"][0]["status"] == "400"

@@ -18,6 +18,7 @@ class EventChildViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     lookup_value_regex = r"\d+"
     select_related: tuple[str, ...] = ()
+    filter_fields = {"event": "event"}
 
     def visible(self, user):
         raise NotImplementedError
@@ -38,6 +39,7 @@ class SessionViewSet(EventChildViewSet):
     serializer_class = SessionSerializer
     select_related = ("event", "track", "creator")
     ordering_fields = ["title", "created_at", "state"]
+    filter_fields = {"event": "event", "state": "state", "track": "track", "level": "level"}
     search_fields = ["title", "subtitle"]
 
     def visible(self, user):
@@ -75,6 +77,7 @@ class SponsorViewSet(EventChildViewSet):
     serializer_class = SponsorSerializer
     select_related = ("event",)
     ordering_fields = ["level", "name"]
+    filter_fields = {"event": "event", "level": "level", "sponsor-type": "sponsor_type"}
 
     def visible(self, user):
         return speaker_permissions.visible_sponsors(user)

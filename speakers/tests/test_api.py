@@ -144,3 +144,12 @@ def test_sponsors_of_a_draft_event_are_hidden(api, user):
     Sponsor.objects.create(event=draft, name="Secret sponsor")
     assert api.get("/v1/sponsors").json()["data"] == []
     assert api.get(f"/v1/events/{draft.pk}/sponsors").status_code == 404
+
+
+def test_sessions_filter_by_state(api, user):
+    event = make_event(user)
+    accepted = Session.objects.create(event=event, title="In", state="accepted")
+    Session.objects.create(event=event, title="Out", state="pending")
+    response = api.as_user(user).get(f"/v1/events/{event.pk}/sessions?filter[state]=accepted,confirmed")
+    assert [item["id"] for item in response.json()["data"]] == [str(accepted.pk)]
+    assert api.get("/v1/sessions?filter[creator]=1").status_code == 400
