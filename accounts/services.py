@@ -12,6 +12,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from rest_framework_simplejwt.exceptions import TokenError
@@ -229,3 +230,9 @@ def reset_password(*, token: str, password: str) -> User:
         mark_verified(user)  # the reset link reached their mailbox
         PasswordResetToken.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
     return user
+
+
+def purge_reset_tokens() -> int:
+    """Delete reset tokens that are used or expired; how many went."""
+    stale = PasswordResetToken.objects.filter(Q(used_at__isnull=False) | Q(expires_at__lte=timezone.now()))
+    return stale.delete()[0]

@@ -270,6 +270,13 @@ def answer_invite(user: User, invite: RoleInvite, status: str, *, with_token: bo
     return invite
 
 
+def purge_expired_invites() -> int:
+    """Delete pending invites past their expiry (answered ones stay, as a record); how many went."""
+    return RoleInvite.objects.filter(
+        status=RoleInvite.Status.PENDING, expires_at__lte=timezone.now()
+    ).delete()[0]
+
+
 # Settings
 
 
