@@ -4,6 +4,7 @@ Production sets at least DEBUG=false, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL an
 """
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,12 +25,30 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def installation_secret_key(path: Path) -> str:
+    """This installation's own random key, made once into `path` (git-ignored) and read after.
+
+    The key is written aside and linked into place, so processes starting at once agree on one."""
+    if not path.exists():
+        aside = path.with_name(f"{path.name}.{os.getpid()}")
+        with os.fdopen(os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+            file.write(secrets.token_urlsafe(50) + "\n")
+        try:
+            os.link(aside, path)
+        except FileExistsError:  # another process was first: its key is the one
+            pass
+        finally:
+            aside.unlink()
+    return path.read_text().strip()
+
+
 DEBUG = env_bool("DEBUG", True)
+# Never a constant: anyone could forge signed tokens (email confirmations, JWTs) with it.
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "insecure-development-key-only-for-debug-mode"  # noqa: S105 (DEBUG only)
+    SECRET_KEY = installation_secret_key(Path(os.environ.get("SECRET_KEY_FILE", BASE_DIR / ".secret-key")))
 # Behind HTTPS in production: cookies only over HTTPS, and trust the proxy's scheme header.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 if env_bool("BEHIND_HTTPS_PROXY", False):
