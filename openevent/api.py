@@ -202,11 +202,11 @@ class FieldFilter(BaseFilterBackend):
             if name not in fields:
                 raise exceptions.ParseError(f"{param} is not a filter of this list.")
             field = queryset.model._meta.get_field(fields[name])
+            # A relation's ids are checked as ids (in the database's range), never looked up (nor
+            # leaked); other values against the field's choices and validators.
+            checked = field.target_field if field.is_relation else field
             try:
-                values = [field.to_python(item) for item in value.split(",")]
-                if not field.is_relation:  # choices; a relation's ids are not looked up (nor leaked)
-                    for item in values:
-                        field.validate(item, None)
+                values = [checked.clean(item, None) for item in value.split(",")]
             except DjangoValidationError as error:
                 raise exceptions.ParseError(f"{param}: {' '.join(error.messages)}") from error
             queryset = queryset.filter(**{f"{fields[name]}__in": values})
