@@ -20,7 +20,10 @@ class TeamFormSet(BaseInlineFormSet):
 
     def clean(self):
         super().clean()
-        for form in self.forms:
+        for index, form in enumerate(self.forms):
+            if index < self.initial_form_count() and form.instance.pk is None:
+                # The posted id is not one of this event's rows (removed meanwhile, or made up).
+                raise ValidationError("A row of this list no longer exists. Reload the page and try again.")
             if not form.has_changed() and form not in self.deleted_forms:
                 continue
             try:

@@ -176,3 +176,27 @@ def test_correcting_an_invites_address_in_the_admin_sends_a_new_link(client, org
     assert services.find_invite(link_token(mailoutbox[-1], "/invites/")).email == "right@example.com"
     with pytest.raises(NotFound):
         services.find_invite(old_token)
+
+
+@pytest.mark.parametrize("prefix", ["user_roles", "role_invites"])
+@pytest.mark.parametrize("row_id", ["999999", "another event's row"])
+def test_deleting_a_team_row_that_is_not_this_events_is_a_form_error(client, organizer, prefix, row_id):
+    event = make_event(organizer)
+    other = make_event(make_user())
+    services.create_invite(
+        other.user_roles.get().user, other, email="x@example.com", role_name=Role.MODERATOR
+    )
+    others_row = (UsersEventsRoles if prefix == "user_roles" else RoleInvite).objects.get(event=other)
+    client.force_login(organizer)
+    data = event_form(event) | team_forms(event) | management_form(prefix, 1, 1)
+    data |= {
+        f"{prefix}-0-id": str(others_row.pk) if row_id == "another event's row" else row_id,
+        f"{prefix}-0-event": str(event.pk),
+        f"{prefix}-0-DELETE": "on",
+    }
+    response = client.post(change_url(event), data)
+    assert response.status_code == 200
+    formsets = {inline.formset.prefix: inline.formset for inline in response.context["inline_admin_formsets"]}
+    assert "no longer exists" in str(formsets[prefix].non_form_errors())
+    assert type(others_row).objects.filter(pk=others_row.pk).exists()
+    assert UsersEventsRoles.objects.filter(event=event).count() == 1
