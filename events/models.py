@@ -7,6 +7,8 @@ from django.db.models import F, Q
 from django.utils.timezone import now
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from openevent.validators import validate_datetime_in_range
+
 # The currencies OpenEvent takes payment in (ISO 4217), each supported by Stripe and PayPal.
 CURRENCIES = [
     (code, code)
@@ -69,8 +71,8 @@ class Event(models.Model):
 
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
+    starts_at = models.DateTimeField(validators=[validate_datetime_in_range])
+    ends_at = models.DateTimeField(validators=[validate_datetime_in_range])
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     payment_currency = models.CharField(max_length=3, choices=CURRENCIES, default="USD")

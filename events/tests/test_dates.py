@@ -1,0 +1,76 @@
+"""Dates a user sets are bounded, so no time zone's local time can overflow and break a page."""
+
+import pytest
+
+from accounts.tests.factories import make_user
+from events.models import Event
+
+from .factories import make_event
+from .test_admin import change_url, event_form, management_form
+
+pytestmark = pytest.mark.django_db
+
+# The attacks: year 1 in a zone west of UTC, year 9999 in the zone furthest east.
+OUT_OF_RANGE = [
+    ("0001-01-01T00:00:00Z", "0001-01-02T00:00:00Z", "America/Los_Angeles"),
+    ("9999-12-30T00:00:00Z", "9999-12-31T23:00:00Z", "Pacific/Kiritimati"),
+    ("0001-01-01T00:00:00+14:00", "0001-01-02T00:00:00Z", "UTC"),
+    ("1969-12-31T23:59:59Z", "1970-01-02T00:00:00Z", "UTC"),
+    ("2199-12-31T00:00:00Z", "2200-01-01T00:00:00Z", "UTC"),
+]
+
+
+def event_document(starts_at, ends_at, timezone, state="published"):
+    attributes = {"name": "Far out", "starts-at": starts_at, "ends-at": ends_at, "timezone": timezone}
+    return {"data": {"type": "event", "attributes": attributes | {"state": state}}}
+
+
+@pytest.mark.parametrize(("starts_at", "ends_at", "timezone"), OUT_OF_RANGE)
+def test_an_event_date_out_of_range_is_422_with_a_pointer_and_writes_nothing(
+    api, client, user, starts_at, ends_at, timezone
+):
+    response = api.as_user(user).post("/v1/events", event_document(starts_at, ends_at, timezone))
+    assert response.status_code == 422, response.content
+    pointers = {error["source"]["pointer"] for error in response.json()["errors"]}
+    assert pointers <= {"/data/attributes/starts-at", "/data/attributes/ends-at"}
+    assert pointers
+    assert not Event.objects.exists()
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize(("starts_at", "ends_at", "timezone"), OUT_OF_RANGE[:2])
+def test_moving_an_event_out_of_range_is_422_and_its_page_still_renders(
+    api, client, user, starts_at, ends_at, timezone
+):
+    event = make_event(user)
+    document = event_document(starts_at, ends_at, timezone)
+    document["data"]["id"] = str(event.pk)
+    response = api.as_user(user).patch(f"/v1/events/{event.pk}", document)
+    assert response.status_code == 422
+    event.refresh_from_db()
+    assert event.starts_at.year > 2000
+    assert client.get("/").status_code == 200
+    assert client.get(f"/events/{event.pk}/").status_code == 200
+
+
+def test_the_edges_of_the_range_are_accepted_and_render_in_every_zone(api, client, user):
+    for starts_at, ends_at, timezone in [
+        ("1970-01-01T00:00:00Z", "1970-01-02T00:00:00Z", "Pacific/Pago_Pago"),
+        ("2199-12-30T00:00:00Z", "2199-12-31T23:59:59Z", "Pacific/Kiritimati"),
+    ]:
+        response = api.as_user(user).post("/v1/events", event_document(starts_at, ends_at, timezone))
+        assert response.status_code == 201, response.content
+        assert client.get(f"/events/{response.json()['data']['id']}/").status_code == 200
+    assert client.get("/").status_code == 200
+
+
+def test_the_admin_refuses_a_date_out_of_range_as_a_form_error(client, user):
+    event = make_event(user)
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    data = event_form(event) | {"starts_at_0": "0001-01-01", "starts_at_1": "00:00:00"}
+    data |= management_form("user_roles", 0, 0) | management_form("role_invites", 0, 0)
+    response = client.post(change_url(event), data)
+    assert response.status_code == 200
+    assert "Choose a date from 1970 to 2199." in response.context["adminform"].form.errors["starts_at"]
+    event.refresh_from_db()
+    assert event.starts_at.year > 2000
