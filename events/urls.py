@@ -9,5 +9,6 @@ urlpatterns = [
     path("events/<int:pk>/", views.event_detail, name="detail"),
     path("events/<int:pk>/edit/", views.event_edit, name="edit"),
     path("my-events/", views.my_events, name="mine"),
-    path("invites/<str:token>/", views.invite, name="invite"),
+    path("invites/answer/", views.invite, name="invite"),
+    path("invites/<str:token>/", views.invite_link, name="invite-link"),
 ]

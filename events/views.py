@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from openevent.errors import DomainError, Forbidden
 
@@ -85,11 +86,24 @@ def my_events(request):
     return render(request, "events/my_events.html", {"roles": roles, "invites": invites})
 
 
+# The emailed invite link's token, kept in the session so that no URL after the first carries it.
+INVITE_TOKEN_SESSION_KEY = "invite_token"
+
+
+@require_http_methods(["GET", "HEAD"])
+def invite_link(request, token):
+    """The emailed link: its token moves into the session, and the browser on to a URL without it
+    (as Django's password reset does), so it stays out of later requests, referrers and logs."""
+    request.session[INVITE_TOKEN_SESSION_KEY] = token
+    return redirect("events:invite")
+
+
 @login_required
-def invite(request, token):
-    """The emailed link: the invitee, logged in with the invited address, accepts or declines."""
+def invite(request):
+    """The invite of the link last opened: the invitee, logged in with the invited address, accepts
+    or declines it."""
     try:
-        role_invite = services.find_invite(token)
+        role_invite = services.find_invite(request.session.get(INVITE_TOKEN_SESSION_KEY, ""))
     except DomainError as error:
         raise Http404(str(error)) from error
     if not permissions.is_invited_address(request.user, role_invite):

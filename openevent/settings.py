@@ -246,7 +246,8 @@ SIMPLE_JWT = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"scrub_tokens": {"()": "openevent.logfilters.ScrubTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["scrub_tokens"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django": {"handlers": [], "propagate": True}},  # to the root handler, once
 }

@@ -8,6 +8,7 @@ from accounts.tests.factories import make_user
 from accounts.tests.helpers import link_token
 from events import services
 from events.models import Event, Role, RoleInvite, UsersEventsRoles
+from events.views import INVITE_TOKEN_SESSION_KEY
 
 from .factories import make_event
 
@@ -130,6 +131,9 @@ def test_my_events_lists_roles_and_pending_invites(client, user, mailoutbox):
     assert [invite.event for invite in response.context["invites"]] == [other]
 
 
+ANSWER = "/invites/answer/"
+
+
 @pytest.fixture
 def invitation(user, mailoutbox):
     event = make_event(make_user(), name="Invited Conf", state=Event.State.DRAFT)
@@ -138,35 +142,58 @@ def invitation(user, mailoutbox):
     return event, f"/invites/{link_token(mailoutbox[-1], '/invites/')}/"
 
 
+def test_the_invite_link_moves_its_token_into_the_session_at_once(client, user, invitation):
+    _, url = invitation
+    token = url.split("/")[2]
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == "/invites/answer/"
+    assert client.session[INVITE_TOKEN_SESSION_KEY] == token
+    login_redirect = client.get(response["Location"])["Location"]
+    assert login_redirect.startswith(reverse("accounts:login"))
+    assert token not in login_redirect
+    client.force_login(user)  # logging in keeps the session's data
+    page = client.get("/invites/answer/")
+    assert b"Invited Conf" in page.content
+    assert token.encode() not in page.content
+
+
 def test_the_invite_link_asks_for_login_then_accepts(client, user, invitation):
     event, url = invitation
-    assert client.get(url)["Location"].startswith(reverse("accounts:login"))
+    assert client.get(url, follow=True).redirect_chain[-1][0].startswith(reverse("accounts:login"))
     client.force_login(user)
-    assert b"Invited Conf" in client.get(url).content
-    response = client.post(url, {"answer": "accepted"}, follow=True)
+    assert b"Invited Conf" in client.get(ANSWER).content
+    response = client.post(ANSWER, {"answer": "accepted"}, follow=True)
     assert response.redirect_chain[-1][0] == f"/events/{event.pk}/"
     assert UsersEventsRoles.objects.get(user=user, event=event).role.name == Role.COORGANIZER
-    assert b"You accepted this invite" in client.get(url).content
+    assert b"You accepted this invite" in client.get(url, follow=True).content
 
 
 def test_the_invite_link_declines(client, user, invitation):
     _, url = invitation
     client.force_login(user)
-    client.post(url, {"answer": "declined"})
+    client.get(url)
+    client.post(ANSWER, {"answer": "declined"})
     assert RoleInvite.objects.get().status == "declined"
     assert not UsersEventsRoles.objects.filter(user=user).exists()
-    assert client.post(url, {"answer": "accepted"}).status_code == 200  # shown as a form error
+    assert client.post(ANSWER, {"answer": "accepted"}).status_code == 200  # shown as a form error
     assert not UsersEventsRoles.objects.filter(user=user).exists()
 
 
 def test_the_invite_link_refuses_another_logged_in_user(client, invitation):
     _, url = invitation
     client.force_login(make_user(email="intruder@example.com"))
-    assert client.get(url).status_code == 403
-    assert client.post(url, {"answer": "accepted"}).status_code == 403
+    assert client.get(url, follow=True).status_code == 403
+    assert client.post(ANSWER, {"answer": "accepted"}).status_code == 403
     assert RoleInvite.objects.get().status == "pending"
 
 
 def test_an_unknown_invite_link_is_404(client, user):
     client.force_login(user)
-    assert client.get("/invites/forged-token/").status_code == 404
+    assert client.get("/invites/forged-token/", follow=True).status_code == 404
+    assert client.post("/invites/answer/", {"answer": "accepted"}).status_code == 404
+
+
+def test_the_answer_page_without_an_opened_link_is_404(client, user):
+    client.force_login(user)
+    assert client.get("/invites/answer/").status_code == 404
