@@ -2,13 +2,14 @@
 sponsors and tracks of the events they run; every change goes through speakers.services."""
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 
 from events import permissions as event_permissions
 from openevent.admin import DeleteThroughServiceMixin, HiddenIs404Mixin
 from openevent.errors import DomainError, Forbidden
 
-from . import services
+from . import permissions, services
 from .models import Session, Speaker, Sponsor, Track
 
 
@@ -90,6 +91,9 @@ class SessionAdmin(EventChildAdmin):
     readonly_fields = ["creator", "created_at"]
     actions = ["accept", "reject", "confirm"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(permissions.not_someone_elses_draft(request.user))
+
     def check_form(self, request, stored, cleaned):
         state = cleaned.get("state")
         if stored.pk and state and state not in services.allowed_states(request.user, stored):
@@ -103,8 +107,20 @@ class SessionAdmin(EventChildAdmin):
             services.create_session(request.user, obj)
 
     def _move(self, request, queryset, state):
+        """Move the selected sessions, skipping drafts. The user's own drafts are listed; anyone
+        else's are not, so they are missing from `queryset`: selected ids that are missing count as
+        skipped too, without saying what they are."""
+        selected = set(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+        found = {str(pk) for pk in queryset.values_list("pk", flat=True)}
+        skipped = len(selected - found) + queryset.filter(state=Session.State.DRAFT).count()
+        if skipped:
+            messages.warning(
+                request,
+                f"{skipped} selected session(s) skipped: drafts are their submitters' until they send them "
+                "for review.",
+            )
         moved = 0
-        for session in queryset.select_related("event"):
+        for session in queryset.exclude(state=Session.State.DRAFT).select_related("event"):
             try:
                 services.change_state(request.user, session, state)
                 moved += 1
@@ -143,7 +159,9 @@ class SpeakerAdmin(EventChildAdmin):
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "sessions":
             events = event_permissions.administered_events(request.user).values("pk")
-            kwargs["queryset"] = Session.objects.filter(event_id__in=events).select_related("event")
+            kwargs["queryset"] = Session.objects.filter(
+                permissions.not_someone_elses_draft(request.user), event_id__in=events
+            ).select_related("event")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

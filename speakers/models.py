@@ -97,6 +97,12 @@ class Speaker(models.Model):
         on_delete=models.SET_NULL,
         related_name="created_speakers",
     )
+    created_as_event_admin = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Its creator was an event admin of its event then: their rights over it come from "
+        "that role, and end with it.",
+    )
     sessions = models.ManyToManyField(Session, blank=True, related_name="speakers")
     name = models.CharField(max_length=200)
     email = models.EmailField()

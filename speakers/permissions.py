@@ -6,6 +6,15 @@ narrowed to one row, so a list never shows what a detail would hide (invisible i
 - A submitter also sees the sessions they created or speak at, and the speakers of those.
 - Track organizers see every session (and speaker) of the tracks they organize.
 - Event admins (events.permissions) see everything of their events.
+- A draft, though, is its creator's alone: nobody else (event and site admins and track
+  organizers included) sees it, reviews it, changes it or links a speaker to it. Organizers
+  review from `pending` on; an event admin's own drafts are theirs as anyone's are.
+- A speaker profile is seen and changed by its speaker (its `user`), by whoever added it as a
+  submitter, and by event admins while they are event admins. Whether its creator was acting
+  as an event admin is recorded when it is made (`created_as_event_admin`, see
+  services.create_speaker): if so, event-admin rights alone cover them, and once they lose the
+  role the profile is no longer theirs to change, nor to see beyond what anyone sees. One's own
+  profile (the call for speakers makes it) is one's own as its `user`, whatever one's role.
 """
 
 from django.db.models import Q, QuerySet
@@ -20,6 +29,12 @@ SessionSpeakers = Speaker.sessions.through
 
 
 PUBLIC = Q(state__in=Session.PUBLIC_STATES, event__state=Event.State.PUBLISHED)
+
+
+def not_someone_elses_draft(user) -> Q:
+    """Sessions past the draft state, and the user's own drafts: a draft is its creator's alone."""
+    submitted = ~Q(state=Session.State.DRAFT)
+    return submitted | Q(creator=user) if user.is_authenticated else submitted
 
 
 def public_sessions() -> QuerySet[Session]:
@@ -55,28 +70,33 @@ def _own_session_ids(user) -> QuerySet:
 
 def visible_sessions(user) -> QuerySet[Session]:
     if is_site_admin(user):
-        return Session.objects.all()
+        return Session.objects.filter(not_someone_elses_draft(user))
     if not user.is_authenticated:
         return public_sessions()
     return Session.objects.filter(
+        not_someone_elses_draft(user),
         PUBLIC
         | Q(pk__in=_own_session_ids(user))
         | Q(event_id__in=_administered_event_ids(user))
-        | Q(track_id__in=_organized_track_ids(user))
+        | Q(track_id__in=_organized_track_ids(user)),
     )
 
 
+def _added_as_submitter_by(user) -> Q:
+    return Q(creator=user, created_as_event_admin=False)
+
+
 def visible_speakers(user) -> QuerySet[Speaker]:
+    """Speakers of the sessions the user sees, their own profiles and those they added as a
+    submitter, and every speaker of the events they administer."""
     if is_site_admin(user):
         return Speaker.objects.all()
     if not user.is_authenticated:
         return public_speakers()
     return Speaker.objects.filter(
-        _speaking_at(public_sessions().values("pk"))
+        _speaking_at(visible_sessions(user).values("pk"))
         | Q(user=user)
-        | Q(creator=user)
-        | _speaking_at(_own_session_ids(user))
-        | _speaking_at(Session.objects.filter(track_id__in=_organized_track_ids(user)).values("pk"))
+        | _added_as_submitter_by(user)
         | Q(event_id__in=_administered_event_ids(user))
     )
 
@@ -94,9 +114,27 @@ def may_submit_to(user, event: Event) -> bool:
     return user.is_authenticated and (event.is_published or event_permissions.is_event_admin(user, event))
 
 
+def is_submitter(user, session: Session) -> bool:
+    return user.is_authenticated and session.creator_id == user.pk
+
+
+def is_someone_elses_draft(user, session: Session) -> bool:
+    return session.state == Session.State.DRAFT and not is_submitter(user, session)
+
+
+def may_review(user, session: Session) -> bool:
+    """Event admins review a session once it is sent for review; a draft only if it is their own."""
+    return not is_someone_elses_draft(user, session) and event_permissions.is_event_admin(user, session.event)
+
+
 def can_change_session(user, session: Session) -> bool:
+    return is_submitter(user, session) or may_review(user, session)
+
+
+def _looks_after(user, speaker: Speaker) -> bool:
+    """The speaker's own user, or who added the profile as a submitter (not as an event admin)."""
     return user.is_authenticated and (
-        session.creator_id == user.pk or event_permissions.is_event_admin(user, session.event)
+        user.pk == speaker.user_id or (user.pk == speaker.creator_id and not speaker.created_as_event_admin)
     )
 
 
@@ -105,9 +143,7 @@ def can_see_speaker_email(user, speaker: Speaker, administered_event_ids: set[in
     administered_event_ids()) lets a list decide without a query per speaker."""
     if administered_event_ids is None:
         return True
-    return user.is_authenticated and (
-        user.pk in (speaker.user_id, speaker.creator_id) or speaker.event_id in administered_event_ids
-    )
+    return _looks_after(user, speaker) or speaker.event_id in administered_event_ids
 
 
 def administered_event_ids(user) -> set[int] | None:
@@ -117,12 +153,5 @@ def administered_event_ids(user) -> set[int] | None:
     return set(_administered_event_ids(user).values_list("content_object_id", flat=True))
 
 
-def is_submitter(user, session: Session) -> bool:
-    return user.is_authenticated and session.creator_id == user.pk
-
-
 def can_change_speaker(user, speaker: Speaker) -> bool:
-    return user.is_authenticated and (
-        user.pk in (speaker.user_id, speaker.creator_id)
-        or event_permissions.is_event_admin(user, speaker.event)
-    )
+    return _looks_after(user, speaker) or event_permissions.is_event_admin(user, speaker.event)

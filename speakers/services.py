@@ -47,7 +47,7 @@ def _require_submittable(actor: User, event: Event) -> None:
 def allowed_states(actor: User, session: Session) -> set[str]:
     """The states the actor may move the session to now (its own state included)."""
     allowed = {session.state}
-    if event_permissions.is_event_admin(actor, session.event):
+    if permissions.may_review(actor, session):
         allowed |= ORGANIZER_TRANSITIONS[session.state]
     if permissions.is_submitter(actor, session):
         allowed |= SUBMITTER_TRANSITIONS[session.state]
@@ -69,14 +69,16 @@ def create_session(actor: User, session: Session) -> Session:
 
 def update_session(actor: User, session: Session, **changes) -> Session:
     if not permissions.can_change_session(actor, session):
-        raise Forbidden("Only the session's submitter and the event's organizers may change it.")
+        raise Forbidden(
+            "Only the session's submitter and, once it is sent in, the event's organizers may change it."
+        )
     with transaction.atomic():
         locked = Session.objects.select_for_update().select_related("event").get(pk=session.pk)
         new_state = changes.pop("state", locked.state)
         if new_state not in allowed_states(actor, locked):
             raise Forbidden(f'You cannot change a session state from "{locked.state}" to "{new_state}"')
         reviewed = locked.state not in SUBMITTER_EDITABLE_STATES
-        if changes and reviewed and not event_permissions.is_event_admin(actor, locked.event):
+        if changes and reviewed and not permissions.may_review(actor, locked):
             raise Forbidden(
                 f"The session is {locked.state}: only the organizers change it now. You may withdraw it."
             )
@@ -107,19 +109,22 @@ def _notify_speakers(session: Session) -> None:
 
 def delete_session(actor: User, session: Session) -> None:
     if not permissions.can_change_session(actor, session):
-        raise Forbidden("Only the session's submitter and the event's organizers may delete it.")
+        raise Forbidden(
+            "Only the session's submitter and, once it is sent in, the event's organizers may delete it."
+        )
     if session.state != State.DRAFT and not event_permissions.is_event_admin(actor, session.event):
         raise Forbidden("Only drafts are deleted by their submitter; withdraw a submitted session instead.")
     session.delete()
 
 
 def _check_new_sessions(actor: User, event: Event, sessions: list[Session]) -> None:
-    """Sessions being linked to a speaker: of the speaker's event, and unless the actor is an
-    event admin, their own and not yet reviewed."""
+    """Sessions being linked to a speaker: of the speaker's event, never someone else's draft,
+    and unless the actor is an event admin, their own and not yet reviewed."""
     admin = event_permissions.is_event_admin(actor, event)
     for session in sessions:
         own = session.creator_id == actor.pk and session.state in SUBMITTER_EDITABLE_STATES
-        if session.event_id != event.pk or not (admin or own):
+        hidden = permissions.is_someone_elses_draft(actor, session)
+        if session.event_id != event.pk or hidden or not (admin or own):
             raise NotFound(f"Session: {session.pk} not found")
 
 
@@ -135,11 +140,13 @@ def _save_speaker(speaker: Speaker, sessions: list[Session] | None) -> None:
 
 
 def create_speaker(actor: User, speaker: Speaker, sessions: list[Session]) -> Speaker:
-    """Add a speaker profile to an event. A non-admin's profile is theirs (`user` is them)."""
+    """Add a speaker profile to an event. A non-admin's profile is theirs (`user` is them); an
+    event admin's is recorded as added in that role, which alone gives them rights over it."""
     _require_submittable(actor, speaker.event)
     _check_new_sessions(actor, speaker.event, sessions)
     speaker.creator = actor
-    if not event_permissions.is_event_admin(actor, speaker.event):
+    speaker.created_as_event_admin = event_permissions.is_event_admin(actor, speaker.event)
+    if not speaker.created_as_event_admin:
         speaker.user = actor
     _save_speaker(speaker, sessions)
     return speaker
@@ -148,7 +155,9 @@ def create_speaker(actor: User, speaker: Speaker, sessions: list[Session]) -> Sp
 def update_speaker(
     actor: User, speaker: Speaker, sessions: list[Session] | None = None, **changes
 ) -> Speaker:
-    """Change a speaker; `sessions`, if given, is their whole new list (only additions are checked)."""
+    """Change a speaker; `sessions`, if given, is their whole new list of the sessions the actor
+    may see (only additions are checked): links to sessions hidden from the actor, such as
+    someone else's drafts, stay as they are."""
     if not permissions.can_change_speaker(actor, speaker):
         raise Forbidden("Only the speaker, who added them, and the event's organizers may change a speaker.")
     if sessions is not None:
@@ -156,6 +165,8 @@ def update_speaker(
         _check_new_sessions(
             actor, speaker.event, [session for session in sessions if session.pk not in current]
         )
+        hidden = speaker.sessions.exclude(pk__in=permissions.visible_sessions(actor).values("pk"))
+        sessions = [*sessions, *hidden]
     for field, value in changes.items():
         setattr(speaker, field, value)
     _save_speaker(speaker, sessions)
@@ -175,7 +186,7 @@ def submit_to_call(actor: User, session: Session, profile: dict) -> Session:
         session = create_session(actor, session)
         speaker = Speaker.objects.select_for_update().filter(event=session.event, user=actor).first()
         if speaker is None:
-            create_speaker(actor, Speaker(event=session.event, **profile), [session])
+            create_speaker(actor, Speaker(event=session.event, user=actor, **profile), [session])
         else:
             update_speaker(actor, speaker, [*speaker.sessions.all(), session], **profile)
     return session

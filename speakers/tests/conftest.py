@@ -6,6 +6,7 @@ from accounts.tests.factories import make_user
 from events import services as event_services
 from events.models import Event, Role
 from events.tests.factories import make_event
+from speakers import services
 from speakers.models import Session, Speaker, Sponsor, Track
 
 
@@ -13,9 +14,11 @@ from speakers.models import Session, Speaker, Sponsor, Track
 class Programme:
     """Two events of one owner (published `P`, draft `D`) with sessions, speakers and sponsors.
 
-    - `submitter` created every session but `other_pending` (a stranger's, on no track);
-      `speaker_user` speaks at the pending ones; `track_organizer` organizes each event's track.
-    - `coorganizer` helps run both events; `other_event_organizer` owns a third one.
+    - `submitter` created every session but `other_pending` (a stranger's, on no track), among
+      them a `draft` on P's track, which only `of_draft` speaks at; `speaker_user` speaks at the
+      pending ones; `track_organizer` organizes each event's track.
+    - `coorganizer` helps run both events; `other_event_organizer` owns a third one;
+      `former_organizer` helped run P, added the speaker `added` (at `pending`), and left.
     """
 
     users: dict
@@ -38,6 +41,7 @@ def programme(db) -> Programme:
         "track_organizer": make_user(email="tracks@example.com"),
         "coorganizer": make_user(email="coorganizer@example.com"),
         "other_event_organizer": make_user(email="elsewhere@example.com"),
+        "former_organizer": make_user(email="former@example.com"),
         "site_admin": make_user(email="admin@example.com", is_staff=True),
     }
     make_event(users["other_event_organizer"])
@@ -65,6 +69,7 @@ def programme(db) -> Programme:
         # Accepted, yet not public: its event is a draft.
         "draft_event_accepted": session("D", "Accepted at a draft event", Session.State.ACCEPTED),
         "confirmed": session("P", "Confirmed talk", Session.State.CONFIRMED, stranger, track=False),
+        "draft": session("P", "Draft talk", Session.State.DRAFT),
     }
 
     def speaker(key, name, session_key, user=None, creator=users["submitter"]):
@@ -79,7 +84,15 @@ def programme(db) -> Programme:
         "pending": speaker("P", "Bea", "pending", user=users["speaker_user"]),
         "other_pending": speaker("P", "Cy", "other_pending", creator=stranger),
         "draft_event": speaker("D", "Dee", "draft_event_pending", user=users["speaker_user"]),
+        "of_draft": speaker("P", "Eve", "draft"),
     }
+    former_role = event_services.grant_role(users["former_organizer"], events["P"], Role.COORGANIZER)
+    speakers["added"] = services.create_speaker(
+        users["former_organizer"],
+        Speaker(event=events["P"], name="Fay", email="fay@example.com"),
+        [sessions["pending"]],
+    )
+    event_services.remove_role(owner, former_role)
     sponsors = {
         key: Sponsor.objects.create(event=event, name=f"Sponsor {key}") for key, event in events.items()
     }

@@ -13,6 +13,7 @@ ACTORS = [
     "track_organizer",
     "coorganizer",
     "other_event_organizer",
+    "former_organizer",
     "site_admin",
 ]
 ALL_SESSIONS = {
@@ -22,30 +23,34 @@ ALL_SESSIONS = {
     "other_pending",
     "draft_event_pending",
     "draft_event_accepted",
+    "draft",
 }
+SUBMITTED = ALL_SESSIONS - {"draft"}  # the draft is the submitter's alone
 ON_DRAFT = {"draft_event_pending", "draft_event_accepted"}
-ALL_SPEAKERS = {"accepted", "pending", "other_pending", "draft_event"}
+ALL_SPEAKERS = {"accepted", "pending", "other_pending", "draft_event", "of_draft", "added"}
 
 # What each actor may see.
 VISIBLE = {
     "sessions": {
         "anonymous": {"accepted", "confirmed"},
         "other_user": {"accepted", "confirmed"},
-        "submitter": {"accepted", "confirmed", "pending", *ON_DRAFT},
+        "submitter": {"accepted", "confirmed", "pending", "draft", *ON_DRAFT},
         "speaker_user": {"accepted", "confirmed", "pending", "draft_event_pending"},
         "track_organizer": {"accepted", "confirmed", "pending", *ON_DRAFT},
-        "coorganizer": ALL_SESSIONS,
+        "coorganizer": SUBMITTED,
         "other_event_organizer": {"accepted", "confirmed"},
-        "site_admin": ALL_SESSIONS,
+        "former_organizer": {"accepted", "confirmed"},
+        "site_admin": SUBMITTED,
     },
     "speakers": {
         "anonymous": {"accepted"},
         "other_user": {"accepted"},
-        "submitter": {"accepted", "pending", "draft_event"},
-        "speaker_user": {"accepted", "pending", "draft_event"},
-        "track_organizer": {"accepted", "pending", "draft_event"},
+        "submitter": {"accepted", "pending", "draft_event", "of_draft", "added"},
+        "speaker_user": {"accepted", "pending", "draft_event", "added"},
+        "track_organizer": {"accepted", "pending", "draft_event", "added"},
         "coorganizer": ALL_SPEAKERS,
         "other_event_organizer": {"accepted"},
+        "former_organizer": {"accepted"},
         "site_admin": ALL_SPEAKERS,
     },
     "sponsors": {actor: {"P"} for actor in ACTORS}
@@ -59,7 +64,7 @@ MAY_CHANGE = {
     "speakers": {"submitter", "speaker_user", "coorganizer", "site_admin"},
     "sponsors": {"coorganizer", "site_admin"},
 }
-# Deleting: as changing, but a submitter deletes only drafts (these sessions are pending).
+# Deleting: as changing, but a submitter deletes only drafts (the others are submitted).
 MAY_DELETE = MAY_CHANGE | {"sessions": {"coorganizer", "site_admin"}}
 # Who may create one on each event, and what the others get if they can see that event, and
 # if they cannot (anonymous always gets 401).
@@ -167,7 +172,7 @@ def test_create(api, programme, actor, kind, event_key):
 
 
 CHANGED = {
-    "sessions": ["pending", "draft_event_pending"],
+    "sessions": ["pending", "draft_event_pending", "draft"],
     "speakers": ["pending", "draft_event"],
     "sponsors": ["P", "D"],
 }
@@ -205,6 +210,7 @@ def test_update(api, programme, kind, key, actor):
 def test_delete(api, programme, kind, key, actor):
     obj = objects(programme, kind)[key]
     response = log_in(api, programme, actor).delete(f"/v1/{kind}/{obj.pk}")
-    expected = expected_change_status(kind, key, actor, 204, MAY_DELETE)
+    allowed = MAY_CHANGE if key == "draft" else MAY_DELETE
+    expected = expected_change_status(kind, key, actor, 204, allowed)
     assert response.status_code == expected, response.content
     assert type(obj).objects.filter(pk=obj.pk).exists() == (expected != 204)
