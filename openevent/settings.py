@@ -187,6 +187,13 @@ REMOTELAB_INSTRUMENT = os.environ.get("REMOTELAB_INSTRUMENT", "sim")
 # `manage.py runworker remotelab-instrument` does; web processes ask it over the channel layer.
 REMOTELAB_INSTRUMENT_PROCESS = os.environ.get("REMOTELAB_INSTRUMENT_PROCESS", "local")
 REMOTELAB_INSTRUMENT_TIMEOUT = int(os.environ.get("REMOTELAB_INSTRUMENT_TIMEOUT", 10))
+# Each user may have REMOTELAB_INSTRUMENT_BUDGET seconds of the PSLab's time (function strings
+# and scripts' calls alike) in any REMOTELAB_INSTRUMENT_BUDGET_WINDOW seconds; past it, 429.
+REMOTELAB_INSTRUMENT_BUDGET = float(os.environ.get("REMOTELAB_INSTRUMENT_BUDGET", 20))
+REMOTELAB_INSTRUMENT_BUDGET_WINDOW = int(os.environ.get("REMOTELAB_INSTRUMENT_BUDGET_WINDOW", 60))
+# A call whose turn at the PSLab has not come in this many seconds is refused (503); keep it
+# below REMOTELAB_INSTRUMENT_TIMEOUT, a web process's wait for the instrument worker's answer.
+REMOTELAB_INSTRUMENT_WAIT = float(os.environ.get("REMOTELAB_INSTRUMENT_WAIT", 5))
 REMOTELAB_SCRIPT_TIMEOUT = int(os.environ.get("REMOTELAB_SCRIPT_TIMEOUT", 20))  # wall-clock seconds
 REMOTELAB_SCRIPT_CPU_SECONDS = int(os.environ.get("REMOTELAB_SCRIPT_CPU_SECONDS", 5))
 REMOTELAB_SCRIPT_MEMORY_BYTES = int(os.environ.get("REMOTELAB_SCRIPT_MEMORY_MB", 256)) * 1024 * 1024

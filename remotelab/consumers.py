@@ -15,10 +15,10 @@ import functools
 import json
 import logging
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import async_to_sync
-from channels.consumer import SyncConsumer
+from channels.consumer import AsyncConsumer
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ValidationError
@@ -34,6 +34,10 @@ NOT_LOGGED_IN = 4401
 # The lab's blocking work (instrument calls, sandboxes) has threads of its own, so a few slow
 # calls cannot starve the rest of the server's sync work, nor the other way round.
 _lab_threads = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lab")
+_answering: set[asyncio.Task] = set()  # the instrument worker's answers under way
+# A user's function calls take a lab thread one at a time (the rest wait on the event loop),
+# so one user's many sockets cannot hold every thread while others' calls queue behind them.
+_calling: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
 
 def _in_lab_thread(function, *args):
@@ -84,7 +88,8 @@ class LabConsumer(AsyncJsonWebsocketConsumer):
     async def call_function(self, content):
         function, request_id = content.get("function"), content.get("id")
         try:
-            result = await _in_lab_thread(services.call_function, self.user, function)
+            async with _calling.setdefault(self.user.pk, asyncio.Lock()):
+                result = await _in_lab_thread(services.call_function, self.user, function)
         except REFUSALS as error:
             await self.send_json(
                 {"type": "error", "function": function, "id": request_id, "error": _message(error)}
@@ -149,16 +154,25 @@ class LabConsumer(AsyncJsonWebsocketConsumer):
             )
 
 
-class InstrumentConsumer(SyncConsumer):
-    """The process that owns the PSLab (`manage.py runworker remotelab-instrument`): it runs
-    the calls the web processes send (remotelab.instrument.run), checking them once more."""
+class InstrumentConsumer(AsyncConsumer):
+    """The process that owns the PSLab (`manage.py runworker remotelab-instrument`): it queues
+    the calls the web processes send (remotelab.instrument.run), checking them once more, and
+    answers each once the PSLab has run it in its user's turn."""
 
-    def instrument_call(self, message):
+    async def instrument_call(self, message):
+        # Answered by a task of its own, so the next call joins its user's line at once.
+        task = asyncio.create_task(self._answer(message))
+        _answering.add(task)
+        task.add_done_callback(_answering.discard)
+
+    async def _answer(self, message):
         try:
             function, arguments = bind(message["function"], message["arguments"], {})
-            reply = {"result": instrument.run_here(function, arguments)}
+            reply = {"result": await instrument.serve(function, arguments, message["user"])}
         except FunctionError as error:
             reply = {"error": str(error), "refused": True}
+        except RateLimited as error:
+            reply = {"error": str(error), "retry_after": error.retry_after}
         except Exception as error:  # whatever happens, the worker answers and keeps serving
             reply = {"error": str(error)}
-        async_to_sync(self.channel_layer.send)(message["reply_to"], reply)
+        await self.channel_layer.send(message["reply_to"], reply)

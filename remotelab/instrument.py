@@ -1,10 +1,16 @@
-"""The one PSLab, driven by one process, one caller at a time.
+"""The one PSLab, driven by one process, one call at a time, shared fairly among its users.
 
 REMOTELAB_INSTRUMENT chooses the device: `sim` (a simulated PSLab speaking the real byte
 protocol, remotelab.simulator) or `serial:<port>` (real hardware over pyserial). pslab's
 instruments are always given this device explicitly: left to themselves they autodetect,
 probing serial ports and the network. Calls block (serial I/O), so async code runs them in
 a thread.
+
+The process that drives the PSLab runs its calls on one thread, taking the users in turn
+(remotelab.scheduler), and charges each call's time to its user: past
+REMOTELAB_INSTRUMENT_BUDGET seconds in REMOTELAB_INSTRUMENT_BUDGET_WINDOW a user's calls are
+refused (OverBudget, a 429) until the window has moved on; a call whose turn does not come
+within REMOTELAB_INSTRUMENT_WAIT seconds is an InstrumentError (503).
 
 With REMOTELAB_INSTRUMENT_PROCESS=worker (production, with REDIS_URL), the web processes
 never open the device: `run` sends each checked call over the channel layer to the one
@@ -15,6 +21,8 @@ import asyncio
 import functools
 import logging
 import threading
+import time
+from concurrent.futures import Future
 from functools import cached_property
 
 from channels.layers import DEFAULT_CHANNEL_LAYER, BaseChannelLayer, channel_layers
@@ -26,13 +34,26 @@ from pslab.instrument.oscilloscope import Oscilloscope
 from pslab.instrument.power_supply import PowerSupply
 from pslab.instrument.waveform_generator import WaveformGenerator
 
+from openevent import ratelimit
 from openevent.errors import Unavailable
 
+from . import scheduler
 from .functions import FunctionError, LabFunction, json_safe
 
 
 class InstrumentError(Unavailable):
     """The instrument could not be reached or did not answer."""
+
+
+class OverBudget(ratelimit.RateLimited, Unavailable):
+    """The user has used up their instrument time for now: a 429 to the API, a LabError to a script."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(
+            retry_after,
+            f"You have used the {settings.REMOTELAB_INSTRUMENT_BUDGET:g} s of instrument time a user "
+            f"may have in {settings.REMOTELAB_INSTRUMENT_BUDGET_WINDOW} s.",
+        )
 
 
 def open_device(spec: str) -> ConnectionHandler:
@@ -77,15 +98,18 @@ class Lab:
 
 logger = logging.getLogger(__name__)
 INSTRUMENT_CHANNEL = "remotelab-instrument"
-_lock = threading.Lock()
+BUDGET_SCOPE = "lab-instrument-time"
+BUSY = "The PSLab is busy with other users' calls. Try again in a moment."
+_device = scheduler.RoundRobin("pslab")
 _lab: Lab | None = None
 
 
-def run(function: LabFunction, arguments: list):
-    """Run a checked call on the PSLab; its JSON-safe result."""
+def run(function: LabFunction, arguments: list, user: str):
+    """Run a checked call on the PSLab in `user`'s turn (`user`: whom it is charged to, a user's
+    pk); its JSON-safe result."""
     if settings.REMOTELAB_INSTRUMENT_PROCESS == "worker":
-        return ask_worker(function.name, arguments)
-    return run_here(function, arguments)
+        return ask_worker(function.name, arguments, user)
+    return run_here(function, arguments, user)
 
 
 @functools.cache
@@ -98,18 +122,24 @@ def _worker_client() -> tuple[asyncio.AbstractEventLoop, BaseChannelLayer]:
     return loop, channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
 
 
-def ask_worker(name: str, arguments: list):
+def ask_worker(name: str, arguments: list, user: str):
     loop, _ = _worker_client()
-    return asyncio.run_coroutine_threadsafe(_ask_worker(name, arguments), loop).result()
+    return asyncio.run_coroutine_threadsafe(_ask_worker(name, arguments, user), loop).result()
 
 
-async def _ask_worker(name: str, arguments: list):
+async def _ask_worker(name: str, arguments: list, user: str):
     _, layer = _worker_client()
     try:
         reply_to = await layer.new_channel()
         await layer.send(
             INSTRUMENT_CHANNEL,
-            {"type": "instrument.call", "function": name, "arguments": arguments, "reply_to": reply_to},
+            {
+                "type": "instrument.call",
+                "function": name,
+                "arguments": arguments,
+                "user": user,
+                "reply_to": reply_to,
+            },
         )
     except Exception as error:  # Redis down, or the worker's channel full
         raise InstrumentError(f"The instrument process cannot be reached: {error}") from error
@@ -119,27 +149,61 @@ async def _ask_worker(name: str, arguments: list):
         raise InstrumentError(
             "The instrument process did not answer. Is `manage.py runworker remotelab-instrument` running?"
         ) from error
+    if "retry_after" in reply:
+        raise OverBudget(reply["retry_after"])
     if "error" in reply:
         raise (FunctionError if reply.get("refused") else InstrumentError)(reply["error"])
     return reply["result"]
 
 
-def run_here(function: LabFunction, arguments: list):
-    """Run a checked call on this process's PSLab, one call at a time; a JSON-safe result."""
+def run_here(function: LabFunction, arguments: list, user: str):
+    """Run a checked call on this process's PSLab in `user`'s turn; a JSON-safe result."""
+    try:
+        return scheduler.wait(_queue(function, arguments, user), settings.REMOTELAB_INSTRUMENT_WAIT)
+    except scheduler.NoTurn:
+        raise InstrumentError(BUSY) from None
+
+
+async def serve(function: LabFunction, arguments: list, user: str):
+    """`run_here` for the instrument worker, whose event loop takes the next call meanwhile."""
+    try:
+        return await scheduler.wait_async(
+            _queue(function, arguments, user), settings.REMOTELAB_INSTRUMENT_WAIT
+        )
+    except scheduler.NoTurn:
+        raise InstrumentError(BUSY) from None
+
+
+def _queue(function: LabFunction, arguments: list, user: str) -> Future:
+    return _device.submit(user, functools.partial(_charged, function, arguments, user))
+
+
+def _charged(function: LabFunction, arguments: list, user: str):
+    """Run the call if `user` has instrument time left, and charge them the time it takes."""
+    budget, window = settings.REMOTELAB_INSTRUMENT_BUDGET, settings.REMOTELAB_INSTRUMENT_BUDGET_WINDOW
+    if retry_after := ratelimit.budget_wait(BUDGET_SCOPE, user, budget, window):
+        raise OverBudget(retry_after)
+    started = time.monotonic()
+    try:
+        return _call(function, arguments)
+    finally:
+        ratelimit.spend(BUDGET_SCOPE, user, time.monotonic() - started, window)
+
+
+def _call(function: LabFunction, arguments: list):
     global _lab
-    with _lock:
-        try:
-            if _lab is None:
-                _lab = Lab(open_device(settings.REMOTELAB_INSTRUMENT))
-            return json_safe(function.run(_lab, *arguments))
-        except Exception as error:  # the device may be mid-command: start afresh next time
-            _lab = None
-            logger.warning("The PSLab failed on %s%s: %r", function.name, tuple(arguments), error)
-            raise InstrumentError(f"The PSLab could not do that: {error}") from error
+    try:
+        lab = _lab
+        if lab is None:
+            lab = _lab = Lab(open_device(settings.REMOTELAB_INSTRUMENT))
+        return json_safe(function.run(lab, *arguments))
+    except Exception as error:  # the device may be mid-command: start afresh next time
+        _lab = None
+        logger.warning("The PSLab failed on %s%s: %r", function.name, tuple(arguments), error)
+        raise InstrumentError(f"The PSLab could not do that: {error}") from error
 
 
 def reset() -> None:
     """Forget the connected PSLab; the next call connects afresh."""
     global _lab
-    with _lock:
-        _lab = None
+    _lab = None

@@ -1,5 +1,9 @@
-"""The remote lab's verbs: call one PSLab function, keep scripts, and run them sandboxed."""
+"""The remote lab's verbs: call one PSLab function, keep scripts, and run them sandboxed.
 
+A user's function strings and their scripts' instrument calls share one budget of instrument
+time and one line at the PSLab (remotelab.instrument)."""
+
+import functools
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +19,6 @@ from .models import MAX_SCRIPT_LENGTH, LabScript
 from .parser import parse
 
 EXAMPLES_DIR = Path(__file__).with_name("examples")
-CALLS_PER_MINUTE = 120
 RUNS_PER_HOUR = 120
 # One script at a time per user (in this process), so nobody holds every sandbox slot.
 _running: set[int] = set()
@@ -30,11 +33,12 @@ def _require_lab_user(user: User) -> None:
 def call_function(user: User, source: object):
     """Run one function string such as "get_voltage('CH1')" on the PSLab; its JSON-safe result.
 
-    Raises FunctionError for anything but one whitelisted call with valid literal arguments."""
+    Raises FunctionError for anything but one whitelisted call with valid literal arguments,
+    OverBudget (a RateLimited) past the user's instrument time and InstrumentError when the
+    PSLab cannot be had."""
     _require_lab_user(user)
     function, arguments = parse(source)
-    ratelimit.hit("lab-calls", str(user.pk), CALLS_PER_MINUTE, 60)
-    return instrument.run(function, arguments)
+    return instrument.run(function, arguments, str(user.pk))
 
 
 def run_code(
@@ -43,7 +47,8 @@ def run_code(
     on_widget: Callable[[dict], None] = lambda widget: None,
     stop: threading.Event | None = None,
 ) -> sandbox.RunResult:
-    """Run a script in the sandbox, streaming its widgets to `on_widget`."""
+    """Run a script in the sandbox, streaming its widgets to `on_widget`; its instrument calls are
+    the user's (past the user's instrument time, a call raises the script's LabError)."""
     _require_lab_user(user)
     if len(code) > MAX_SCRIPT_LENGTH:
         raise ValidationError({"code": [f"A script may have {MAX_SCRIPT_LENGTH} characters at most."]})
@@ -53,7 +58,8 @@ def run_code(
             raise Conflict("You have a script running already. Stop it, or wait for it to finish.")
         _running.add(user.pk)
     try:
-        result = sandbox.run(code, instrument.run, on_widget, stop)  # refuses if it cannot run at all
+        call = functools.partial(instrument.run, user=str(user.pk))
+        result = sandbox.run(code, call, on_widget, stop)  # refuses if it cannot run at all
     finally:
         with _running_lock:
             _running.discard(user.pk)

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from openevent.api import PlainJSONView, error_object
+from openevent.ratelimit import RateLimited
 from remotelab import services
 from remotelab.functions import FUNCTIONS, FunctionError
 from remotelab.instrument import InstrumentError
@@ -31,6 +32,10 @@ class EvalView(PlainJSONView):
             result = services.call_function(request.user, data["function"])
         except FunctionError as error:
             return _failure(422, str(error), "/function")
+        except RateLimited as error:  # past the user's instrument time
+            response = _failure(429, str(error))
+            response["Retry-After"] = str(error.retry_after)
+            return response
         except InstrumentError as error:
             return _failure(503, str(error))
         if data["stringify"]:

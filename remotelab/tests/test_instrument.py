@@ -28,19 +28,19 @@ def test_every_function_at_its_limits(name, arguments):
         function, checked = bind(name, arguments, {})
     except FunctionError:
         return  # refused before reaching the instrument (e.g. a capture too long)
-    result = instrument.run(function, checked)
+    result = instrument.run(function, checked, "tester")
     assert result is not None
-    assert instrument.run(*bind("get_resistance", [], {})) == pytest.approx(10_000, rel=0.05)
+    assert instrument.run(*bind("get_resistance", [], {}), "tester") == pytest.approx(10_000, rel=0.05)
 
 
 def test_a_failing_call_leaves_a_fresh_device_for_the_next():
     function, arguments = bind("get_resistance", [], {})
-    instrument.run(function, arguments)
+    instrument.run(function, arguments, "tester")
 
     def broken(lab):
         raise OverflowError("half a command was sent")
 
     with pytest.raises(instrument.InstrumentError, match="half a command"):
-        instrument.run(replace(function, run=broken), [])
+        instrument.run(replace(function, run=broken), [], "tester")
     assert instrument._lab is None
-    assert instrument.run(function, arguments) == pytest.approx(10_000, rel=0.05)
+    assert instrument.run(function, arguments, "tester") == pytest.approx(10_000, rel=0.05)

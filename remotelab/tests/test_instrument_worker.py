@@ -1,64 +1,23 @@
 """Production's shape: the PSLab is owned by one `runworker remotelab-instrument` process; the
 web processes (here, this test process) reach it through the Redis channel layer."""
 
-import os
-import subprocess
-import sys
-import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.conf import settings as django_settings
 
 from accounts.tests.factories import make_user
 from remotelab import instrument
 from remotelab.functions import FunctionError
 from remotelab.parser import parse
-from remotelab.tests.conftest import needs
+from remotelab.tests.conftest import needs_redis
 
-REDIS_URL = os.environ.get("REDIS_TEST_URL", "")
-pytestmark = needs(bool(REDIS_URL), "REDIS_TEST_URL, a Redis server (CI starts one)")
-
-
-@pytest.fixture
-def redis_layer(settings):
-    settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
-    }
-    settings.REMOTELAB_INSTRUMENT_PROCESS = "worker"
-    instrument._worker_client.cache_clear()
-    yield
-    instrument._worker_client.cache_clear()
-
-
-@pytest.fixture
-def instrument_worker(redis_layer):
-    """`manage.py runworker remotelab-instrument` in its own process, as in production."""
-    env = os.environ | {"REDIS_URL": REDIS_URL, "REMOTELAB_INSTRUMENT_PROCESS": "worker"}
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "runworker", instrument.INSTRUMENT_CHANNEL],
-        cwd=django_settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:  # ready once it answers
-            try:
-                instrument.run(*parse("get_resistance()"))
-                break
-            except instrument.InstrumentError:
-                if time.monotonic() > deadline or worker.poll() is not None:
-                    raise
-        yield worker
-    finally:
-        worker.terminate()
-        worker.wait(10)
+pytestmark = needs_redis
+USER = f"tester-{uuid.uuid4()}"  # the instrument worker keeps instrument time in Redis
 
 
 def call(source):
-    return instrument.run(*parse(source))
+    return instrument.run(*parse(source), USER)
 
 
 def test_calls_reach_the_one_process_that_owns_the_pslab(settings, instrument_worker):
@@ -73,7 +32,7 @@ def test_calls_reach_the_one_process_that_owns_the_pslab(settings, instrument_wo
 
 def test_the_worker_checks_calls_again(instrument_worker):
     with pytest.raises(FunctionError, match="channel must be one of"):
-        instrument.ask_worker("get_voltage", ["CH9"])  # unchecked here: the worker refuses it
+        instrument.ask_worker("get_voltage", ["CH9"], USER)  # unchecked here: the worker refuses it
 
 
 def test_without_the_worker_calls_fail_clearly(settings, redis_layer):
