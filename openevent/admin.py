@@ -1,5 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import reverse
 
@@ -22,6 +24,30 @@ class OpenEventAdminSite(admin.AdminSite):
 
     def login(self, request, extra_context=None):
         return redirect_to_login(request.GET.get("next", reverse("admin:index")), reverse("accounts:login"))
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every model admin, Django's own too, refuses a selection its model cannot hold."""
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, ValidSelectionMixin):
+            admin_class = type(admin_class.__name__, (ValidSelectionMixin, admin_class), {})
+        super().register(model_or_iterable, admin_class, **options)
+
+
+class ValidSelectionMixin:
+    """A changelist action posted with ids the model's key cannot hold (`abc`, or past the
+    database's range) changes nothing and says so, where Django's own would fail with a 500."""
+
+    def response_action(self, request, queryset):
+        key = self.model._meta.pk
+        try:
+            for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+                key.clean(value, None)
+        except ValidationError:
+            self.message_user(
+                request, "Some selected items do not exist. No items have been changed.", messages.WARNING
+            )
+            return None  # the changelist redirects to itself
+        return super().response_action(request, queryset)
 
 
 class HiddenIs404Mixin:
