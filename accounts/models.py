@@ -1,11 +1,42 @@
+import unicodedata
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils import timezone
+
+
+def normalize_email(address: str) -> str:
+    """The one spelling of an email address that is stored, compared and unique: the whole
+    address in NFKC, then case-folded.
+
+    Look-alikes become one: `Kate@evil.test` written with a Kelvin sign (U+212A), in full-width
+    letters or as `KATE@EVIL.TEST` is `kate@evil.test`. The domain folds as IDNA 2003 folds it
+    (`ß` is `ss`), which is how Django's mail reaches it anyway.
+    """
+    return unicodedata.normalize("NFKC", address.strip()).casefold()
+
+
+class NormalizedEmailField(models.EmailField):
+    """An email address kept in its `normalize_email` spelling: what is saved (by `save()`,
+    `create()`, `bulk_create()` or `update()`) and what an exact or `in` lookup matches, so a
+    unique constraint on the column holds for the normalized address on every database."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_email(value) if isinstance(value, str) else value
+
+    def pre_save(self, model_instance, add):
+        value = self.to_python(getattr(model_instance, self.attname))
+        setattr(model_instance, self.attname, value)
+        return value
 
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        return normalize_email(email or "")
 
     def create_user(self, email: str, password: str | None = None, **fields) -> "User":
         if not email:
@@ -20,13 +51,13 @@ class UserManager(BaseUserManager):
         return self.create_user(email, password, **fields)
 
     def get_by_natural_key(self, email: str) -> "User":
-        return self.get(email__iexact=email)
+        return self.get(email=normalize_email(email))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """A person with an account. The email address is the login and is unique ignoring case."""
+    """A person with an account. The email address is the login, stored normalized and unique."""
 
-    email = models.EmailField(unique=True)
+    email = NormalizedEmailField(unique=True)
     first_name = models.CharField(max_length=150, blank=True)
     last_name = models.CharField(max_length=150, blank=True)
     is_verified = models.BooleanField(default=False, help_text="The user has confirmed their email address.")
@@ -42,7 +73,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["email"]
-        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
 
     def __str__(self) -> str:
         return self.email
@@ -59,9 +89,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class PasswordResetToken(models.Model):
-    """One emailed reset link. Only the SHA-256 of the token is stored, never the token."""
+    """One emailed reset link. Only the SHA-256 of the token is stored, never the token.
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_reset_tokens")
+    A request for an address without an account is stored too, with no user and no mail
+    sent: no link opens it, and both answers cost the same work."""
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="password_reset_tokens"
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -71,4 +106,4 @@ class PasswordResetToken(models.Model):
         indexes = [models.Index(fields=["user", "used_at"])]
 
     def __str__(self) -> str:
-        return f"Password reset for {self.user} at {self.created_at:%Y-%m-%d %H:%M}"
+        return f"Password reset for {self.user or 'an unknown address'} at {self.created_at:%Y-%m-%d %H:%M}"

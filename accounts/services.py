@@ -23,7 +23,7 @@ from openevent.errors import NotFound
 from openevent.mail import send_templated_mail
 from openevent.tokens import hash_token, new_token
 
-from .models import PasswordResetToken, User
+from .models import PasswordResetToken, User, normalize_email
 
 # Every JWT carries the user's session auth hash (an HMAC of the password hash), so a
 # password change voids every token issued before it, as it voids Django sessions.
@@ -43,11 +43,24 @@ class InvalidResetToken(NotFound):
 EMAIL_TAKEN = "A user with this email address already exists."
 
 
-def register_user(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
-    email = User.objects.normalize_email(email.strip())
-    user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
+def register_user(
+    *, email: str, password: str, ip_address: str, first_name: str = "", last_name: str = ""
+) -> User:
+    """Open an account and mail it a confirmation link.
+
+    Attempts count against limits per IP address and per (normalized) address, whatever their
+    outcome: a success sends mail, and any answer tells whether the address has an account.
+    """
+    user = User(email=normalize_email(email), first_name=first_name.strip(), last_name=last_name.strip())
+    window = settings.REGISTRATION_LIMIT_WINDOW
+    ratelimit.hit("register-ip", ip_address, settings.REGISTRATION_LIMIT_PER_IP, window)
+    ratelimit.hit("register-email", user.email, settings.REGISTRATION_LIMIT_PER_EMAIL, window)
     errors = {}
-    if User.objects.filter(email__iexact=email).exists():
+    try:  # the normalized address must be a valid one too
+        user.full_clean(exclude=["password"], validate_unique=False)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if "email" not in errors and User.objects.filter(email=user.email).exists():
         errors["email"] = [EMAIL_TAKEN]
     try:
         validate_password(password, user)
@@ -124,6 +137,7 @@ def check_credentials(*, email: str, password: str, ip_address: str) -> User:
     Failed attempts count per address and per IP; past either limit every attempt is refused
     with RateLimited until the window passes, whatever the password, so guessing stalls.
     """
+    email = normalize_email(email)
     window = settings.LOGIN_LIMIT_WINDOW
     limits = [
         ("login-ip", ip_address, settings.LOGIN_LIMIT_PER_IP),
@@ -164,19 +178,15 @@ def refresh_access_token(raw_refresh_token: str) -> str:
 def request_password_reset(*, email: str, ip_address: str) -> None:
     """Email a one-time reset link if an active account has this address; the same either way.
 
-    Requests count against limits per IP address and per email address, known or not,
-    so the answer never tells which addresses have accounts.
+    Requests count against limits per IP address and per email address, known or not, so the
+    answer never tells which addresses have accounts; nor does its time: an unknown address
+    gets a token made, hashed and stored too (with no user: nothing opens it), just no mail.
     """
+    email = normalize_email(email)
     window = settings.PASSWORD_RESET_LIMIT_WINDOW
     ratelimit.hit("password-reset-ip", ip_address, settings.PASSWORD_RESET_LIMIT_PER_IP, window)
     ratelimit.hit("password-reset-email", email, settings.PASSWORD_RESET_LIMIT_PER_EMAIL, window)
-    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
-    if user is None:
-        return
-    try:  # per account too, whichever spelling of the address the database matched
-        ratelimit.hit("password-reset-user", str(user.pk), settings.PASSWORD_RESET_LIMIT_PER_EMAIL, window)
-    except ratelimit.RateLimited:
-        return  # the same answer as for any address, so it tells nothing
+    user = User.objects.filter(email=email, is_active=True).first()
     raw_token, token_hash = new_token()
     now = timezone.now()
     PasswordResetToken.objects.create(
@@ -185,7 +195,8 @@ def request_password_reset(*, email: str, ip_address: str) -> None:
         created_at=now,
         expires_at=now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
     )
-    _send_password_reset_email(user, raw_token)
+    if user is not None:
+        _send_password_reset_email(user, raw_token)
 
 
 def _send_password_reset_email(user: User, raw_token: str) -> None:

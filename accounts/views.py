@@ -37,9 +37,14 @@ def register(request):
                 password=form.cleaned_data["password1"],
                 first_name=form.cleaned_data["first_name"],
                 last_name=form.cleaned_data["last_name"],
+                ip_address=client_ip(request),
             )
         except ValidationError as error:
             form.add_service_error(error)
+        except RateLimited as error:
+            form.add_error(
+                None, f"Too many registrations. Please try again in {error.retry_after // 60 + 1} minutes."
+            )
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Welcome to OpenEvent! Your account is ready.")

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.timezone import now
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from accounts.models import NormalizedEmailField
 from openevent.validators import validate_datetime_in_range
 
 # The currencies OpenEvent takes payment in (ISO 4217), each supported by Stripe and PayPal.
@@ -158,14 +159,15 @@ class UsersEventsRoles(models.Model):
 
 
 class RoleInvite(models.Model):
-    """An emailed offer of a role. Only the SHA-256 of its token is stored."""
+    """An emailed offer of a role. Only the SHA-256 of its token is stored; the address is
+    stored normalized, as an account's is, so one pending invite per address holds."""
 
     class Status(models.TextChoices):
         PENDING = "pending"
         ACCEPTED = "accepted"
         DECLINED = "declined"
 
-    email = models.EmailField()
+    email = NormalizedEmailField()
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="role_invites")
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

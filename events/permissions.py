@@ -72,7 +72,7 @@ def can_invite(user, event: Event, role_name: str) -> bool:
 
 def is_invited_address(user, invite: RoleInvite) -> bool:
     """The user's address is the invited one (whether they read that mailbox is another matter)."""
-    return bool(user.is_authenticated and user.email.lower() == invite.email.lower())
+    return bool(user.is_authenticated and user.email == invite.email)
 
 
 def published_events() -> QuerySet[Event]:
@@ -116,7 +116,7 @@ def visible_role_invites(user) -> QuerySet[RoleInvite]:
     if not user.is_authenticated:
         return invites.none()
     administered = Q(event__in=administered_events(user))
-    return invites.filter(administered | Q(email__iexact=user.email) if user.is_verified else administered)
+    return invites.filter(administered | Q(email=user.email) if user.is_verified else administered)
 
 
 def visible_event_roles(user) -> QuerySet[UsersEventsRoles]:

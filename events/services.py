@@ -11,7 +11,7 @@ from django.contrib.auth.models import Permission
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import User, normalize_email
 from accounts.permissions import is_site_admin
 from accounts.services import mark_verified
 from openevent import ratelimit
@@ -122,18 +122,19 @@ def check_invite(
 ) -> None:
     """Raise Forbidden or Conflict unless the actor may invite this address to this role.
     `invite` is the pending invite being edited, if any."""
+    email = normalize_email(email)
     if not permissions.can_invite(actor, event, role_name):
         raise Forbidden(
             "Only the owner may invite a new owner."
             if role_name == Role.OWNER
             else "Only the event's owner and organizers may invite people."
         )
-    if UsersEventsRoles.objects.filter(event=event, role__name=role_name, user__email__iexact=email).exists():
+    if UsersEventsRoles.objects.filter(event=event, role__name=role_name, user__email=email).exists():
         raise Conflict(f"{email} is {role_name} of this event already.")
     pending = RoleInvite.objects.filter(
         event=event,
         role__name=role_name,
-        email__iexact=email,
+        email=email,
         status=RoleInvite.Status.PENDING,
         expires_at__gt=timezone.now(),
     )
@@ -161,7 +162,7 @@ def _count_invite_mail(actor: User) -> None:
 
 def create_invite(actor: User, event: Event, *, email: str, role_name: str) -> RoleInvite:
     """Invite an address to a role on the event and email it a single-use link."""
-    email = User.objects.normalize_email(email.strip())
+    email = normalize_email(email)
     check_invite(actor, event, email, role_name)
     _count_invite_mail(actor)
     raw_token, token_hash = new_token()
@@ -170,7 +171,7 @@ def create_invite(actor: User, event: Event, *, email: str, role_name: str) -> R
         with transaction.atomic():
             # An expired invite to the same role is void: it makes way for the new one.
             RoleInvite.objects.filter(
-                event=event, role__name=role_name, email__iexact=email, status=RoleInvite.Status.PENDING
+                event=event, role__name=role_name, email=email, status=RoleInvite.Status.PENDING
             ).filter(expires_at__lte=now).delete()
             invite = RoleInvite.objects.create(
                 email=email,
@@ -200,10 +201,10 @@ def update_invite(actor: User, invite: RoleInvite, *, email: str | None = None, 
         if stored.status != RoleInvite.Status.PENDING:
             raise Conflict(f"This invite was {stored.status} already.")
         _check_may_manage(actor, stored)
-        email = User.objects.normalize_email(email.strip()) if email else stored.email
+        email = normalize_email(email) if email else stored.email
         role_name = role_name or stored.role.name
         check_invite(actor, stored.event, email, role_name, stored)
-        readdressed = email.lower() != stored.email.lower()
+        readdressed = email != stored.email
         stored.email, stored.role = email, Role.objects.get(name=role_name)
         if readdressed:
             _count_invite_mail(actor)

@@ -156,6 +156,10 @@ PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", 60 * 60))
 PASSWORD_RESET_LIMIT_PER_EMAIL = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_EMAIL", 5))
 PASSWORD_RESET_LIMIT_PER_IP = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_IP", 20))
 PASSWORD_RESET_LIMIT_WINDOW = int(os.environ.get("PASSWORD_RESET_LIMIT_WINDOW", 60 * 60))
+# Registrations (each mails a confirmation link) tried per address and per IP in each window.
+REGISTRATION_LIMIT_PER_EMAIL = int(os.environ.get("REGISTRATION_LIMIT_PER_EMAIL", 5))
+REGISTRATION_LIMIT_PER_IP = int(os.environ.get("REGISTRATION_LIMIT_PER_IP", 20))
+REGISTRATION_LIMIT_WINDOW = int(os.environ.get("REGISTRATION_LIMIT_WINDOW", 60 * 60))
 
 # How long an email confirmation link works, and how many may be sent per account per hour.
 EMAIL_VERIFICATION_TIMEOUT = int(os.environ.get("EMAIL_VERIFICATION_TIMEOUT", 7 * 24 * 60 * 60))

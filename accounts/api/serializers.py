@@ -4,6 +4,7 @@ from rest_framework_json_api import serializers
 from accounts import services
 from accounts.models import User
 from accounts.services import PASSWORD_MAX_LENGTH
+from openevent.ratelimit import client_ip
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -23,11 +24,11 @@ class UserSerializer(serializers.ModelSerializer):
         resource_name = "user"
         fields = ["email", "password", "first_name", "last_name", "is_verified", "is_admin", "created_at"]
         read_only_fields = ["is_verified"]
-        # Uniqueness (ignoring case) is the registration service's to check.
+        # Uniqueness (of the normalized address) is the registration service's to check.
         extra_kwargs = {"email": {"validators": []}}
 
     def create(self, validated_data):
-        return services.register_user(**validated_data)
+        return services.register_user(**validated_data, ip_address=client_ip(self.context["request"]))
 
 
 class UserUpdateSerializer(UserSerializer):

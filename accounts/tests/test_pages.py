@@ -132,6 +132,21 @@ def test_register_shows_errors_next_to_their_fields(client, user):
     assert User.objects.count() == 1
 
 
+def test_register_shows_the_rate_limit_as_a_form_error(client, settings, db, mailoutbox):
+    settings.REGISTRATION_LIMIT_PER_EMAIL = 1
+    client.post("/register/", {"email": "grace@example.com", "password1": "short", "password2": "short"})
+    response = client.post(
+        "/register/",
+        {"email": "grace@example.com", "password1": DEFAULT_PASSWORD, "password2": DEFAULT_PASSWORD},
+    )
+    assert response.status_code == 200
+    assert "Too many registrations" in str(response.context["form"].non_field_errors())
+    assert b"Too many registrations" in response.content
+    assert not User.objects.exists()
+    assert mailoutbox == []
+    assert "_auth_user_id" not in client.session
+
+
 def test_login_page_refuses_a_wrong_password(client, user):
     response = client.post(reverse("accounts:login"), {"username": "ada@example.com", "password": "nope"})
     assert response.status_code == 200

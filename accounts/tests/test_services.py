@@ -1,10 +1,13 @@
 import contextlib
 import hashlib
+import re
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -12,6 +15,7 @@ from accounts import services
 from accounts.authentication import JWTAuthentication
 from accounts.models import PasswordResetToken, User
 from openevent.ratelimit import RateLimited
+from openevent.tokens import new_token
 
 from .factories import DEFAULT_PASSWORD, make_user
 from .helpers import reset_link_in
@@ -25,9 +29,13 @@ def ask_reset(email="ada@example.com", ip="10.0.0.1"):
     services.request_password_reset(email=email, ip_address=ip)
 
 
+def register(email="grace@example.com", password=DEFAULT_PASSWORD, ip="10.0.0.1", **names):
+    return services.register_user(email=email, password=password, ip_address=ip, **names)
+
+
 def test_register_user_stores_a_hashed_password():
-    user = services.register_user(email="New@Example.com", password=DEFAULT_PASSWORD, first_name=" Grace ")
-    assert user.email == "New@example.com"
+    user = register(email="New@Example.com", first_name=" Grace ")
+    assert user.email == "new@example.com"
     assert user.first_name == "Grace"
     assert user.password != DEFAULT_PASSWORD
     assert user.check_password(DEFAULT_PASSWORD)
@@ -35,7 +43,7 @@ def test_register_user_stores_a_hashed_password():
 
 def test_register_user_refuses_a_taken_address_in_any_case(user):
     with pytest.raises(ValidationError) as error:
-        services.register_user(email="ADA@example.com", password=DEFAULT_PASSWORD)
+        register(email="ADA@example.com")
     assert "email" in error.value.message_dict
     assert User.objects.count() == 1
 
@@ -43,7 +51,7 @@ def test_register_user_refuses_a_taken_address_in_any_case(user):
 @pytest.mark.parametrize("weak", ["short", "12345678901", "password123", "ada@example.com"])
 def test_register_user_refuses_a_weak_password_and_creates_nobody(weak):
     with pytest.raises(ValidationError) as error:
-        services.register_user(email="ada@example.com", password=weak)
+        register(email="ada@example.com", password=weak)
     assert "password" in error.value.message_dict
     assert not User.objects.exists()
 
@@ -124,7 +132,7 @@ def test_reset_request_for_an_unknown_or_inactive_address_sends_nothing(email, m
     make_user(email="ada@example.com", is_active=False)
     ask_reset(email)  # no error either: the caller cannot tell the difference
     assert mailoutbox == []
-    assert not PasswordResetToken.objects.exists()
+    assert not PasswordResetToken.objects.filter(user__isnull=False).exists()
 
 
 def test_reset_requests_are_limited_per_address_known_or_not(user, settings, mailoutbox):
@@ -252,3 +260,65 @@ def test_refresh_refuses_garbage_and_deleted_users(user):
     user.delete()
     with pytest.raises(services.InvalidCredentials):
         services.refresh_access_token(refresh_token)
+
+
+def test_registrations_are_limited_per_address_in_any_spelling(settings, mailoutbox):
+    settings.REGISTRATION_LIMIT_PER_EMAIL = 2
+    register(email="grace@example.com", ip="10.3.0.1")
+    with pytest.raises(ValidationError):  # taken: an answer that tells, so it counts too
+        register(email="GRACE@example.com", ip="10.3.0.2")
+    with pytest.raises(RateLimited):
+        register(email="\uff47race@example.com", ip="10.3.0.3")  # a full-width g
+    assert User.objects.count() == 1
+    assert len(mailoutbox) == 1
+
+
+def test_registrations_are_limited_per_ip_until_the_window_passes(settings, mailoutbox):
+    settings.REGISTRATION_LIMIT_PER_IP = 2
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        register(email="one@example.com", ip="192.0.2.9")
+        register(email="two@example.com", ip="192.0.2.9")
+        with pytest.raises(RateLimited) as error:
+            register(email="three@example.com", ip="192.0.2.9")
+        assert 0 < error.value.retry_after <= settings.REGISTRATION_LIMIT_WINDOW
+        assert not User.objects.filter(email="three@example.com").exists()
+        register(email="four@example.com", ip="192.0.2.10")  # another IP still may
+        traveller.shift(timedelta(seconds=settings.REGISTRATION_LIMIT_WINDOW))
+        register(email="three@example.com", ip="192.0.2.9")
+    assert len(mailoutbox) == 4
+
+
+def statement_shapes(queries) -> list[str]:
+    """Each SQL statement's verb and the identifiers it names, without the values it carries."""
+    return [" ".join(re.findall(r'^\w+|"\w+"', query["sql"])) for query in queries]
+
+
+def test_a_reset_request_does_the_same_work_for_known_and_unknown_addresses(
+    user, mailoutbox, monkeypatch, settings
+):
+    """Not a timing test: both answers run the same statements and make, hash and store a token,
+    so they take the same time (`bench/reset_timing.py` measures it); only the mail differs."""
+    made = []
+
+    def recording_new_token():
+        made.append(new_token())
+        return made[-1]
+
+    monkeypatch.setattr(services, "new_token", recording_new_token)
+    work = {}
+    for email in ["ada@example.com", "nobody@example.com"]:
+        with CaptureQueriesContext(connection) as queries:
+            ask_reset(email)
+        work[email] = statement_shapes(queries)
+    assert work["ada@example.com"] == work["nobody@example.com"]
+    assert [shape.split()[0] for shape in work["nobody@example.com"]] == ["SELECT", "INSERT"]
+    stored = PasswordResetToken.objects.order_by("pk")
+    assert [(row.user, row.token_hash) for row in stored] == [(user, made[0][1]), (None, made[1][1])]
+    assert len(mailoutbox) == 1
+
+    unknowns_token = made[1][0]  # no link opens the unknown address's row
+    assert not services.reset_token_is_valid(unknowns_token)
+    with pytest.raises(services.InvalidResetToken):
+        services.reset_password(token=unknowns_token, password=NEW_PASSWORD)
+    with time_machine.travel(timezone.now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 1)):
+        assert services.purge_reset_tokens() == 2

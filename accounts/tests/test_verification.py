@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def register(email="grace@example.com"):
-    return services.register_user(email=email, password=DEFAULT_PASSWORD)
+    return services.register_user(email=email, password=DEFAULT_PASSWORD, ip_address="10.0.0.1")
 
 
 def test_registering_mails_a_confirmation_link_that_verifies_the_address(client, mailoutbox):

@@ -66,7 +66,7 @@ def test_an_invite_mails_a_single_use_link_and_stores_only_its_hash(mailoutbox):
     event = make_event(make_user(), name="PyCon")
     role_invite = invite(event, email="New@Example.com")
     token = link_token(mailoutbox[0], "/invites/")
-    assert mailoutbox[0].to == ["New@example.com"]
+    assert mailoutbox[0].to == ["new@example.com"]
     assert "PyCon" in mailoutbox[0].subject
     assert mailoutbox[0].alternatives[0][1] == "text/html"
     assert role_invite.token_hash == hashlib.sha256(token.encode()).hexdigest()
