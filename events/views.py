@@ -78,23 +78,21 @@ def my_events(request):
     )
     invites = (
         permissions.visible_role_invites(request.user)
-        .filter(
-            email__iexact=request.user.email, status=RoleInvite.Status.PENDING, expires_at__gt=timezone.now()
-        )
+        .filter(email=request.user.email, status=RoleInvite.Status.PENDING, expires_at__gt=timezone.now())
         .select_related("event", "role")
     )
     return render(request, "events/my_events.html", {"roles": roles, "invites": invites})
 
 
 # The emailed invite link's token, kept in the session so that no URL after the first carries it.
-INVITE_TOKEN_SESSION_KEY = "invite_token"
+INVITE_SESSION_KEY = "invite_token"
 
 
 @require_http_methods(["GET", "HEAD"])
 def invite_link(request, token):
     """The emailed link: its token moves into the session, and the browser on to a URL without it
     (as Django's password reset does), so it stays out of later requests, referrers and logs."""
-    request.session[INVITE_TOKEN_SESSION_KEY] = token
+    request.session[INVITE_SESSION_KEY] = token
     return redirect("events:invite")
 
 
@@ -103,7 +101,7 @@ def invite(request):
     """The invite of the link last opened: the invitee, logged in with the invited address, accepts
     or declines it."""
     try:
-        role_invite = services.find_invite(request.session.get(INVITE_TOKEN_SESSION_KEY, ""))
+        role_invite = services.find_invite(request.session.get(INVITE_SESSION_KEY, ""))
     except DomainError as error:
         raise Http404(str(error)) from error
     if not permissions.is_invited_address(request.user, role_invite):

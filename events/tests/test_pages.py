@@ -8,7 +8,7 @@ from accounts.tests.factories import make_user
 from accounts.tests.helpers import link_token
 from events import services
 from events.models import Event, Role, RoleInvite, UsersEventsRoles
-from events.views import INVITE_TOKEN_SESSION_KEY
+from events.views import INVITE_SESSION_KEY
 
 from .factories import make_event
 
@@ -148,7 +148,7 @@ def test_the_invite_link_moves_its_token_into_the_session_at_once(client, user, 
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"] == "/invites/answer/"
-    assert client.session[INVITE_TOKEN_SESSION_KEY] == token
+    assert client.session[INVITE_SESSION_KEY] == token
     login_redirect = client.get(response["Location"])["Location"]
     assert login_redirect.startswith(reverse("accounts:login"))
     assert token not in login_redirect
