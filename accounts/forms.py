@@ -84,4 +84,4 @@ class ForgotPasswordForm(forms.Form):
 
 
 class ResetPasswordForm(SetPasswordFieldsMixin):
-    token = forms.CharField(widget=forms.HiddenInput, max_length=256)
+    """A new password; the reset link's token waits in the session (accounts.views.reset_password)."""

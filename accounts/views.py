@@ -107,21 +107,31 @@ def forgot_password(request):
     return render(request, "accounts/forgot_password.html", {"form": form})
 
 
+# The emailed reset link's token, kept in the session so that no URL after the first carries it.
+RESET_SESSION_KEY = "reset_password"
+
+
 @GET_OR_POST
-@sensitive_post_parameters("password1", "password2", "token")
+@sensitive_post_parameters("password1", "password2")
 def reset_password(request):
-    token = request.POST.get("token") or request.GET.get("token", "")
+    """The emailed link: its token moves into the session, and the browser on to this page without
+    it (as Django's PasswordResetConfirmView does), so it stays out of later requests and logs."""
+    if "token" in request.GET:
+        request.session[RESET_SESSION_KEY] = request.GET["token"]
+        return redirect("accounts:reset-password")
+    token = request.session.get(RESET_SESSION_KEY, "")
     if not services.reset_token_is_valid(token):
         return render(request, "accounts/reset_password_invalid.html", status=404)
-    form = ResetPasswordForm(request.POST or None, initial={"token": token})
+    form = ResetPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.reset_password(token=form.cleaned_data["token"], password=form.cleaned_data["password1"])
+            services.reset_password(token=token, password=form.cleaned_data["password1"])
         except ValidationError as error:
             form.add_service_error(error)
         except services.InvalidResetToken:  # used or expired while the form was open
             return render(request, "accounts/reset_password_invalid.html", status=404)
         else:
+            del request.session[RESET_SESSION_KEY]
             messages.success(request, "Your password is changed. Log in with the new one.")
             return redirect("accounts:login")
     return render(request, "accounts/reset_password.html", {"form": form})
