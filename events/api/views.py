@@ -78,7 +78,7 @@ class EventTopicViewSet(viewsets.ModelViewSet):
 
     @action(detail=True, serializer_class=EventSerializer, **EVENT_LIST_OPTIONS)
     def events(self, request, pk=None):
-        topic = self.get_object()
+        topic = generics.get_object_or_404(self.get_queryset(), pk=pk)  # not filtered as events are
         events = event_permissions.published_events().filter(event_topic=topic).select_related("event_topic")
         page = self.paginate_queryset(self.filter_queryset(events))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -1,4 +1,5 @@
-"""Ids no database column can hold, in every URL and id filter of the API: never a 500.
+"""Every list's declared filters and sorts, and ids no database column can hold in every URL
+and id filter of the API: never a 500.
 
 The routes come from the URL conf, so every endpoint added later is checked too."""
 
@@ -20,18 +21,27 @@ def api_routes(patterns, prefix=""):
             yield route, pattern.callback
 
 
+def view_option(view, name: str):
+    """An option of the view as it serves this route: a view set's action may set its own."""
+    return getattr(view, "initkwargs", {}).get(name, getattr(getattr(view, "cls", None), name, None)) or []
+
+
 def get_routes():
     for route, view in api_routes(get_resolver().url_patterns):
         actions = getattr(view, "actions", None)
         if actions is None or "get" in actions:
-            yield route, getattr(getattr(view, "cls", None), "filter_fields", {})
+            yield (
+                route,
+                tuple(view_option(view, "filter_fields")),
+                tuple(view_option(view, "ordering_fields")),
+            )
 
 
-ROUTES = sorted(set((route, tuple(filters)) for route, filters in get_routes()))
+ROUTES = sorted(set(get_routes()))
 
 
 def requests():
-    for route, filters in ROUTES:
+    for route, filters, _ in ROUTES:
         for value in OUT_OF_RANGE:
             path = "/" + PATH_PARAMETER.sub(value.lstrip("-"), route)
             if path != "/" + route:
@@ -50,7 +60,25 @@ def test_an_id_no_column_can_hold_is_an_error_or_nothing_never_a_500(api, site_a
         assert response.json()["data"] == []
 
 
-def test_the_routes_under_test_include_the_id_filters():
-    filtered = {route: filters for route, filters in ROUTES if filters}
+def sorted_lists():
+    for route, _, fields in ROUTES:
+        for field in fields:
+            for order in ("", "-"):
+                yield f"/{PATH_PARAMETER.sub('1', route)}?sort={order}{field.replace('_', '-')}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", sorted(set(sorted_lists())))
+def test_every_declared_sort_of_every_list_works(api, site_admin, path):
+    from events.tests.factories import make_event, make_topic
+
+    make_event(site_admin, event_topic=make_topic())
+    assert api.as_user(site_admin).get(path).status_code in (200, 404), path
+
+
+def test_the_routes_under_test_include_the_id_filters_and_sorts():
+    filtered = {route: filters for route, filters, _ in ROUTES if filters}
     assert "event" in filtered["v1/sessions"]
     assert "event-topic" in filtered["v1/events"]
+    assert "state" in filtered[r"v1/event-topics/(?P<pk>\d+)/events"]
+    assert any(sorts for _, _, sorts in ROUTES)
