@@ -24,6 +24,8 @@ class TeamFormSet(BaseInlineFormSet):
             if index < self.initial_form_count() and form.instance.pk is None:
                 # The posted id is not one of this event's rows (removed meanwhile, or made up).
                 raise ValidationError("A row of this list no longer exists. Reload the page and try again.")
+            if form.errors and form not in self.deleted_forms:
+                continue  # the form shows its own errors; its team rules are checked once it is valid
             if not form.has_changed() and form not in self.deleted_forms:
                 continue
             try:

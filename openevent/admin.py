@@ -1,8 +1,10 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 
 from events.permissions import may_use_admin
@@ -26,16 +28,47 @@ class OpenEventAdminSite(admin.AdminSite):
         return redirect_to_login(request.GET.get("next", reverse("admin:index")), reverse("accounts:login"))
 
     def register(self, model_or_iterable, admin_class=None, **options):
-        """Every model admin, Django's own too, refuses a selection its model cannot hold."""
+        """Every model admin, Django's own too, answers input the database cannot hold as bad input."""
         admin_class = admin_class or admin.ModelAdmin
-        if not issubclass(admin_class, ValidSelectionMixin):
-            admin_class = type(admin_class.__name__, (ValidSelectionMixin, admin_class), {})
+        if not issubclass(admin_class, BadInputMixin):
+            admin_class = type(admin_class.__name__, (BadInputMixin, admin_class), {})
         super().register(model_or_iterable, admin_class, **options)
 
 
-class ValidSelectionMixin:
-    """A changelist action posted with ids the model's key cannot hold (`abc`, or past the
-    database's range) changes nothing and says so, where Django's own would fail with a 500."""
+class KeyCheckedMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Ids the related key cannot hold (past the database's range) are invalid choices, not a
+    database error."""
+
+    def _check_values(self, value):
+        options = self.queryset.model._meta
+        key = options.get_field(self.to_field_name) if self.to_field_name else options.pk
+        for item in value:
+            try:
+                key.clean(item, None)
+            except ValidationError:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": item}
+                ) from None
+        return super()._check_values(value)
+
+
+class BadInputMixin:
+    """Input Django's admin sends to the database unchecked, answered as bad input, not a 500:
+    a changelist action on ids the model's key cannot hold (`abc`, or past the database's
+    range) changes nothing and says so; a list filter or date drill-down past any range is the
+    changelist's "incorrect lookup" redirect; such ids among a form's many-to-many choices are
+    invalid choices."""
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            response = super().changelist_view(request, extra_context)
+            return response.render() if hasattr(response, "render") else response
+        except OverflowError:  # SQLite cannot hold the value; a date past year 9999
+            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", KeyCheckedMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def response_action(self, request, queryset):
         key = self.model._meta.pk

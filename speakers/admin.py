@@ -30,6 +30,16 @@ class EventChildAdmin(HiddenIs404Mixin, DeleteThroughServiceMixin, admin.ModelAd
         check = self.check_form
 
         class CheckedForm(form):
+            def validate_unique(self):
+                """A changed object's event is read-only here, but what is unique within its event
+                (a track's name) is checked all the same, as a form error."""
+                exclude = self._get_validation_exclusions() - {"event"}
+                for validate in (self.instance.validate_unique, self.instance.validate_constraints):
+                    try:
+                        validate(exclude=exclude)
+                    except ValidationError as error:
+                        self._update_errors(error)
+
             def clean(self):
                 cleaned = super().clean()
                 if not self.errors:

@@ -200,3 +200,23 @@ def test_deleting_a_team_row_that_is_not_this_events_is_a_form_error(client, org
     assert "no longer exists" in str(formsets[prefix].non_form_errors())
     assert type(others_row).objects.filter(pk=others_row.pk).exists()
     assert UsersEventsRoles.objects.filter(event=event).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("email", "role"),
+    [("bob", Role.MODERATOR), ("a@b", Role.MODERATOR), ("new@example.com", None), ("new@example.com", "9" * 20)],
+)
+def test_a_mistyped_invite_row_is_a_form_error(client, organizer, mailoutbox, email, role):
+    event = make_event(organizer)
+    client.force_login(organizer)
+    data = event_form(event) | team_forms(event) | management_form("role_invites", 1, 0)
+    data |= {"role_invites-0-email": email, "role_invites-0-event": str(event.pk)}
+    if role is not None:
+        role_id = Role.objects.get(name=role).pk if role in Role.NAMES else role
+        data["role_invites-0-role"] = str(role_id)
+    response = client.post(change_url(event), data)
+    assert response.status_code == 200
+    formsets = {inline.formset.prefix: inline.formset for inline in response.context["inline_admin_formsets"]}
+    assert formsets["role_invites"].forms[0].errors
+    assert not RoleInvite.objects.exists()
+    assert mailoutbox == []

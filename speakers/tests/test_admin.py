@@ -59,3 +59,19 @@ def test_deleting_in_the_admin_goes_through_the_service(client, user):
     assert not Session.objects.filter(event=event).exists()
     client.post(f"/admin/events/event/{event.pk}/delete/", {"post": "yes"})
     assert not Event.objects.filter(pk=event.pk).exists()
+
+
+def test_renaming_a_track_to_a_name_its_event_has_is_a_form_error(client, user):
+    from speakers import services as speaker_services
+    from speakers.models import Track
+
+    event = make_event(user)
+    speaker_services.save_track(user, Track(event=event, name="Open data"), [])
+    track = speaker_services.save_track(user, Track(event=event, name="Hardware"), [])
+    client.force_login(user)
+    data = {"name": "Open data", "color": track.color, "description": ""}
+    response = client.post(f"/admin/speakers/track/{track.pk}/change/", data)
+    assert response.status_code == 200
+    assert "already exists" in str(response.context["adminform"].form.errors)
+    track.refresh_from_db()
+    assert track.name == "Hardware"
