@@ -208,7 +208,9 @@ REMOTELAB_SCRIPT_MAX_CALLS = int(
     os.environ.get("REMOTELAB_SCRIPT_MAX_CALLS", 2000)
 )  # instrument calls per run
 REMOTELAB_SCRIPT_MAX_FILES = int(os.environ.get("REMOTELAB_SCRIPT_MAX_FILES", 32))  # open at once
-REMOTELAB_SCRIPT_MAX_PROCESSES = int(os.environ.get("REMOTELAB_SCRIPT_MAX_PROCESSES", 16))  # threads too
+# Processes and threads a run may have (the first is its Python). Where only rlimits bound a run, the
+# memory budget is shared among them: 4 leaves each about 60 MB of the default 256 MB.
+REMOTELAB_SCRIPT_MAX_PROCESSES = int(os.environ.get("REMOTELAB_SCRIPT_MAX_PROCESSES", 4))
 REMOTELAB_MAX_RUNS = int(os.environ.get("REMOTELAB_MAX_RUNS", 2))  # scripts running at once, per process
 # The interpreter inside the sandbox (standard library only): the system's, under /usr.
 REMOTELAB_SANDBOX_PYTHON = os.environ.get("REMOTELAB_SANDBOX_PYTHON", "/usr/bin/python3")

@@ -15,7 +15,7 @@ from remotelab.models import LabScript
 from remotelab.tests.conftest import needs_sandbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+HOST, ORIGIN = (b"host", b"127.0.0.1:8000"), (b"origin", b"http://127.0.0.1:8000")
 
 
 def session_cookie(user) -> tuple[bytes, bytes]:
@@ -24,8 +24,21 @@ def session_cookie(user) -> tuple[bytes, bytes]:
     return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
 
 
-def lab(*headers) -> WebsocketCommunicator:
-    return WebsocketCommunicator(application, "/ws/remotelab/", headers=list(headers))
+def lab(*headers, host=HOST) -> WebsocketCommunicator:
+    return WebsocketCommunicator(application, "/ws/remotelab/", headers=[host, *headers])
+
+
+def connects(*headers, **host) -> bool:
+    """Whether a logged-in user's browser, sending these headers, gets the lab's websocket."""
+    cookie = session_cookie(make_user())
+
+    async def scenario():
+        communicator = lab(*headers, cookie, **host)
+        connected, _ = await communicator.connect()
+        await communicator.disconnect()
+        return connected
+
+    return async_to_sync(scenario)()
 
 
 async def until(communicator, kind, timeout=10):
@@ -47,14 +60,25 @@ def test_anonymous_visitors_are_closed_with_4401():
 
 
 def test_another_sites_pages_cannot_connect():
-    cookie = session_cookie(make_user())
+    for headers, host in [
+        ([(b"origin", b"http://127.0.0.1:9999")], HOST),  # another port: only the host used to count
+        ([(b"origin", b"https://127.0.0.1:8000")], HOST),  # another scheme
+        ([(b"origin", b"https://evil.example")], HOST),  # another site
+        ([], HOST),  # no Origin at all
+        ([(b"origin", b"http://evil.example")], (b"host", b"evil.example")),  # not a host the site serves
+    ]:
+        assert not connects(*headers, host=host), headers
 
-    async def scenario():
-        communicator = lab((b"origin", b"https://evil.example"), cookie)
-        connected, _ = await communicator.connect()
-        assert not connected
 
-    async_to_sync(scenario)()
+def test_the_sites_own_origin_and_trusted_ones_connect(settings):
+    assert connects(ORIGIN)
+    settings.CSRF_TRUSTED_ORIGINS = ["https://lab.example.org", "https://*.example.com"]
+    assert connects((b"origin", b"https://lab.example.org"))
+    assert connects((b"origin", b"https://pages.example.com"))
+    assert not connects((b"origin", b"http://lab.example.org"))
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # behind an HTTPS proxy
+    assert connects((b"origin", b"https://127.0.0.1:8000"), (b"x-forwarded-proto", b"https"))
+    assert not connects(ORIGIN, (b"x-forwarded-proto", b"https"))
 
 
 def test_eval_answers_with_the_result_and_echoes_the_id():
