@@ -204,7 +204,12 @@ def test_deleting_a_team_row_that_is_not_this_events_is_a_form_error(client, org
 
 @pytest.mark.parametrize(
     ("email", "role"),
-    [("bob", Role.MODERATOR), ("a@b", Role.MODERATOR), ("new@example.com", None), ("new@example.com", "9" * 20)],
+    [
+        ("bob", Role.MODERATOR),
+        ("a@b", Role.MODERATOR),
+        ("new@example.com", None),
+        ("new@example.com", "9" * 20),
+    ],
 )
 def test_a_mistyped_invite_row_is_a_form_error(client, organizer, mailoutbox, email, role):
     event = make_event(organizer)
