@@ -1,6 +1,10 @@
 """Dates a user sets are bounded, so no time zone's local time can overflow and break a page."""
 
+import importlib
+from datetime import UTC, datetime
+
 import pytest
+from django.apps import apps as django_apps
 
 from accounts.tests.factories import make_user
 from events.models import Event
@@ -9,6 +13,8 @@ from .factories import make_event
 from .test_admin import change_url, event_form, management_form
 
 pytestmark = pytest.mark.django_db
+
+clamp_event_dates = importlib.import_module("events.migrations.0007_clamp_event_dates").clamp_event_dates
 
 # The attacks: year 1 in a zone west of UTC, year 9999 in the zone furthest east.
 OUT_OF_RANGE = [
@@ -74,3 +80,29 @@ def test_the_admin_refuses_a_date_out_of_range_as_a_form_error(client, user):
     assert "Choose a date from 1970 to 2199." in response.context["adminform"].form.errors["starts_at"]
     event.refresh_from_db()
     assert event.starts_at.year > 2000
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "ends_at"),
+    [
+        (datetime(1, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC)),
+        (datetime(9999, 12, 30, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)),
+        (datetime(2030, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)),
+    ],
+)
+def test_dates_stored_before_the_bound_are_moved_into_it_and_the_pages_render(
+    client, user, starts_at, ends_at
+):
+    kept = make_event(user)
+    stored = Event.objects.create(
+        name="Legacy", starts_at=starts_at, ends_at=ends_at, timezone="Pacific/Kiritimati", state="published"
+    )
+    clamp_event_dates(django_apps, None)
+    stored.refresh_from_db()
+    stored.full_clean()  # in the range, and still ending after it starts
+    assert (Event.objects.get(pk=kept.pk).starts_at, Event.objects.get(pk=kept.pk).ends_at) == (
+        kept.starts_at,
+        kept.ends_at,
+    )
+    assert client.get("/").status_code == 200
+    assert client.get(f"/events/{stored.pk}/").status_code == 200
