@@ -2,8 +2,11 @@
 (events.permissions decides); every change goes through events.services."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html
 
 from accounts.permissions import is_site_admin
 from openevent.admin import DeleteThroughServiceMixin, HiddenIs404Mixin
@@ -117,6 +120,30 @@ class EventAdmin(HiddenIs404Mixin, DeleteThroughServiceMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return permissions.administered_events(request.user)
 
+    def get_deleted_objects(self, objs, request):
+        """What deleting takes with it, naming no one else's draft: a draft is its submitter's
+        alone (speakers.permissions), so it is counted but not shown."""
+        from speakers.models import Session
+        from speakers.permissions import not_someone_elses_draft
+
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        drafts = Session.objects.filter(event__in=objs).exclude(not_someone_elses_draft(request.user))
+        hidden = {
+            format_html(
+                '{}: <a href="{}">{}</a>',
+                "Session",
+                reverse("admin:speakers_session_change", args=[quote(draft.pk)]),
+                draft,
+            )
+            for draft in drafts
+        }
+        return (
+            _replaced(deleted, hidden, "Session: a draft its submitter has not sent in"),
+            counts,
+            perms_needed,
+            protected,
+        )
+
     def has_module_permission(self, request):
         return permissions.may_use_admin(request.user)
 
@@ -161,6 +188,18 @@ class EventAdmin(HiddenIs404Mixin, DeleteThroughServiceMixin, admin.ModelAdmin):
                 else:
                     formset.new_objects.append(services.create_invite(request.user, form.instance, **data))
                     messages.info(request, f"Invited {data['email']}: the invite is on its way.")
+
+
+def _replaced(nested: list, hidden: set[str], placeholder: str) -> list:
+    """The admin's nested list of what a deletion takes with it, with `hidden` entries replaced."""
+    return [
+        _replaced(item, hidden, placeholder)
+        if isinstance(item, list)
+        else placeholder
+        if item in hidden
+        else item
+        for item in nested
+    ]
 
 
 class SiteAdminOnly(admin.ModelAdmin):

@@ -225,3 +225,27 @@ def test_a_mistyped_invite_row_is_a_form_error(client, organizer, mailoutbox, em
     assert formsets["role_invites"].forms[0].errors
     assert not RoleInvite.objects.exists()
     assert mailoutbox == []
+
+
+@pytest.mark.parametrize("page", ["delete", "bulk delete"])
+def test_deleting_an_event_counts_but_never_names_someone_elses_draft(client, organizer, page):
+    from speakers.models import Session
+
+    event = make_event(organizer)
+    speaker = make_user()
+    Session.objects.create(event=event, title="Secret draft title", creator=speaker, state="draft")
+    Session.objects.create(event=event, title="Own draft title", creator=organizer, state="draft")
+    Session.objects.create(event=event, title="Sent in title", creator=speaker, state="pending")
+    if page == "delete":  # the owner's
+        client.force_login(organizer)
+        response = client.get(f"/admin/events/event/{event.pk}/delete/")
+    else:  # a site admin's, who alone deletes events in bulk
+        client.force_login(make_user(is_staff=True, is_superuser=True))
+        data = {"action": "delete_selected", "_selected_action": [event.pk], "index": "0"}
+        response = client.post(CHANGELIST, data)
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Secret draft title" not in content
+    assert "a draft its submitter has not sent in" in content
+    assert "Sent in title" in content
+    assert ("Own draft title" in content) == (page == "delete")
