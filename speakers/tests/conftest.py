@@ -97,3 +97,25 @@ def programme(db) -> Programme:
         key: Sponsor.objects.create(event=event, name=f"Sponsor {key}") for key, event in events.items()
     }
     return Programme(users, events, sessions, speakers, sponsors, tracks)
+
+
+@pytest.fixture
+def owner(db):
+    return make_user(email="owner@example.com")
+
+
+@pytest.fixture
+def event(owner):
+    return make_event(owner)
+
+
+@pytest.fixture
+def organizer(event):
+    organizer = make_user(email="organizer@example.com")
+    event_services.grant_role(organizer, event, Role.ORGANIZER)
+    return organizer
+
+
+@pytest.fixture
+def submitter(db):
+    return make_user(email="submitter@example.com")

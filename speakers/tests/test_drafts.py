@@ -6,34 +6,11 @@ import pytest
 from accounts.tests.factories import make_user
 from events import services as event_services
 from events.models import Role, UsersEventsRoles
-from events.tests.factories import make_event
 from openevent.errors import Forbidden, NotFound
 from speakers import permissions, services
 from speakers.models import Session, Speaker, Track
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def owner(db):
-    return make_user(email="owner@example.com")
-
-
-@pytest.fixture
-def event(owner):
-    return make_event(owner)
-
-
-@pytest.fixture
-def organizer(event):
-    organizer = make_user(email="organizer@example.com")
-    event_services.grant_role(organizer, event, Role.ORGANIZER)
-    return organizer
-
-
-@pytest.fixture
-def submitter(db):
-    return make_user(email="submitter@example.com")
 
 
 @pytest.fixture

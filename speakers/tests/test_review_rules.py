@@ -13,16 +13,6 @@ from speakers.models import Session, Speaker, Track
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def owner(db):
-    return make_user(email="owner@example.com")
-
-
-@pytest.fixture
-def event(owner):
-    return make_event(owner)
-
-
 def public_speaker(event, email="speaker@example.com", **fields) -> Speaker:
     session = Session.objects.create(event=event, title="Public talk", state="accepted")
     speaker = Speaker.objects.create(event=event, name="Ada", email=email, **fields)

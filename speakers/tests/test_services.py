@@ -22,23 +22,6 @@ ORGANIZER_MOVES = {
 SUBMITTER_MOVES = {("draft", "pending")} | {(state, "withdrawn") for state in STATES if state != "withdrawn"}
 
 
-@pytest.fixture
-def event(db):
-    return make_event(make_user(email="owner@example.com"))
-
-
-@pytest.fixture
-def organizer(event):
-    organizer = make_user(email="organizer@example.com")
-    event_services.grant_role(organizer, event, Role.ORGANIZER)
-    return organizer
-
-
-@pytest.fixture
-def submitter(db):
-    return make_user(email="submitter@example.com")
-
-
 def session_in(event, state, creator) -> Session:
     return Session.objects.create(event=event, title="Talk", state=state, creator=creator)
 
