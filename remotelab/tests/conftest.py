@@ -8,6 +8,7 @@ import uuid
 import pytest
 from django.conf import settings as django_settings
 
+from openevent.settings import redis_channel_layers
 from remotelab import instrument
 from remotelab.parser import parse
 
@@ -36,9 +37,7 @@ def _fresh_bench():
 
 @pytest.fixture
 def redis_layer(settings):
-    settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
-    }
+    settings.CHANNEL_LAYERS = redis_channel_layers(REDIS_URL)
     settings.REMOTELAB_INSTRUMENT_PROCESS = "worker"
     instrument._worker_client.cache_clear()
     yield

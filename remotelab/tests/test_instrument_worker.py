@@ -58,3 +58,24 @@ def test_a_web_process_websocket_reaches_the_worker(instrument_worker):
 
     async_to_sync(scenario)()
     assert call("get_voltage('CH3')") == pytest.approx(-1.25, abs=0.02)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_and_a_websocket_stay_up_while_nothing_is_asked(instrument_worker):
+    """Past channels_redis's 5 s wait on Redis, which a shorter client read timeout broke."""
+    from asgiref.sync import async_to_sync
+
+    from remotelab.tests.test_consumer import ORIGIN, lab, session_cookie
+
+    cookie = session_cookie(make_user())
+
+    async def scenario():
+        communicator = lab(ORIGIN, cookie)
+        await communicator.connect()
+        assert await communicator.receive_nothing(timeout=7)  # idle: not closed
+        await communicator.send_json_to({"type": "eval", "function": "get_resistance()", "id": 1})
+        assert "result" in await communicator.receive_json_from(timeout=10)
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()
+    assert instrument_worker.poll() is None
