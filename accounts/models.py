@@ -1,3 +1,4 @@
+import contextlib
 import unicodedata
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -10,10 +11,19 @@ def normalize_email(address: str) -> str:
     address in NFKC, then case-folded.
 
     Look-alikes become one: `Kate@evil.test` written with a Kelvin sign (U+212A), in full-width
-    letters or as `KATE@EVIL.TEST` is `kate@evil.test`. The domain folds as IDNA 2003 folds it
-    (`ß` is `ss`), which is how Django's mail reaches it anyway.
+    letters, as `KATE@EVIL.TEST` or with invisible characters in its domain is `kate@evil.test`.
+    The domain is the one IDNA 2003 gives (`ß` is `ss`, `xn--bcher-kva` is `bücher`), which is
+    how Django's mail reaches it anyway.
     """
-    return unicodedata.normalize("NFKC", address.strip()).casefold()
+    folded = unicodedata.normalize("NFKC", address.strip()).casefold()
+    local, at, domain = folded.rpartition("@")
+    if not at:
+        return folded
+    # IDNA's nameprep drops what mail drops (soft hyphens, zero-width characters) and makes a
+    # punycode and a Unicode spelling one; what is no domain name, the address validator refuses.
+    with contextlib.suppress(UnicodeError):
+        domain = domain.encode("idna").decode("idna")
+    return f"{local}@{domain}"
 
 
 class NormalizedEmailField(models.EmailField):

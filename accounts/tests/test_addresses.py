@@ -14,8 +14,26 @@ pytestmark = pytest.mark.django_db
 
 KATE = "kate@evil.test"
 KELVIN_KATE = "\u212aate@evil.test"  # `Kate@evil.test` written with the Kelvin sign for its K
-SPELLINGS = [KELVIN_KATE, "KATE@EVIL.TEST", "\uff4b\uff41\uff54\uff45@evil.test", " Kate@Evil.Test\n"]
-SPELLING_IDS = ["kelvin-sign", "upper-case", "full-width", "padded"]
+SPELLINGS = [
+    KELVIN_KATE,
+    "KATE@EVIL.TEST",
+    "\uff4b\uff41\uff54\uff45@evil.test",
+    " Kate@Evil.Test\n",
+    "kate@ev\u00adil.test",
+    "kate@evil\u200b.test",
+    "kate@e\u200dvil.te\u2060st",
+    "kate@evil\ufeff.test\ufe0f",
+]
+SPELLING_IDS = [
+    "kelvin-sign",
+    "upper-case",
+    "full-width",
+    "padded",
+    "soft-hyphen",
+    "zero-width",
+    "joiners",
+    "bom",
+]
 
 
 @pytest.fixture
@@ -31,6 +49,14 @@ def user_document(**attributes):
 def test_look_alike_spellings_normalize_to_one_address(spelling):
     assert normalize_email(spelling) == KATE
     assert normalize_email(normalize_email(spelling)) == KATE
+
+
+def test_a_domains_punycode_and_unicode_spellings_are_one_address():
+    assert (
+        normalize_email("Ada@XN--BCHER-KVA.example")
+        == normalize_email("ada@Bücher.example")
+        == "ada@bücher.example"
+    )
 
 
 def test_a_kelvin_sign_look_alike_cannot_register_beside_the_address(api, kate, mailoutbox):
