@@ -180,7 +180,8 @@ def request_password_reset(*, email: str, ip_address: str) -> None:
 
     Requests count against limits per IP address and per email address, known or not, so the
     answer never tells which addresses have accounts; nor does its time: an unknown address
-    gets a token made, hashed and stored too (with no user: nothing opens it), just no mail.
+    gets a token made, hashed and stored too (with no user: nothing opens it) and its mail
+    composed, just not sent.
     """
     email = normalize_email(email)
     window = settings.PASSWORD_RESET_LIMIT_WINDOW
@@ -195,17 +196,18 @@ def request_password_reset(*, email: str, ip_address: str) -> None:
         created_at=now,
         expires_at=now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
     )
-    if user is not None:
-        _send_password_reset_email(user, raw_token)
+    _send_password_reset_email(user or User(email=email), raw_token, deliver=user is not None)
 
 
-def _send_password_reset_email(user: User, raw_token: str) -> None:
+def _send_password_reset_email(user: User, raw_token: str, deliver: bool = True) -> None:
     context = {
         "user": user,
         "reset_url": f"{settings.FRONTEND_URL}/reset-password?token={raw_token}",
         "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
     }
-    send_templated_mail("accounts/email/password_reset", context, user.email, "Reset your OpenEvent password")
+    send_templated_mail(
+        "accounts/email/password_reset", context, user.email, "Reset your OpenEvent password", deliver
+    )
 
 
 def _usable_reset_tokens():

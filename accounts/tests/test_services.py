@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
@@ -14,6 +15,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts import services
 from accounts.authentication import JWTAuthentication
 from accounts.models import PasswordResetToken, User
+from openevent import mail
 from openevent.ratelimit import RateLimited
 from openevent.tokens import new_token
 
@@ -305,13 +307,27 @@ def test_a_reset_request_does_the_same_work_for_known_and_unknown_addresses(
         return made[-1]
 
     monkeypatch.setattr(services, "new_token", recording_new_token)
+    rendered = []
+
+    def recording_render(template, context):
+        rendered.append(template)
+        return render_to_string(template, context)
+
+    monkeypatch.setattr(mail, "render_to_string", recording_render)
     work = {}
     for email in ["ada@example.com", "nobody@example.com"]:
         with CaptureQueriesContext(connection) as queries:
             ask_reset(email)
-        work[email] = statement_shapes(queries)
-    assert work["ada@example.com"] == work["nobody@example.com"]
-    assert [shape.split()[0] for shape in work["nobody@example.com"]] == ["SELECT", "INSERT"]
+        work[email] = (statement_shapes(queries), rendered[:])
+        rendered.clear()
+    assert (
+        work["ada@example.com"] == work["nobody@example.com"]
+    )  # the same statements, the same mail composed
+    assert work["ada@example.com"][1] == [
+        "accounts/email/password_reset.txt",
+        "accounts/email/password_reset.html",
+    ]
+    assert [shape.split()[0] for shape in work["nobody@example.com"][0]] == ["SELECT", "INSERT"]
     stored = PasswordResetToken.objects.order_by("pk")
     assert [(row.user, row.token_hash) for row in stored] == [(user, made[0][1]), (None, made[1][1])]
     assert len(mailoutbox) == 1
