@@ -2,6 +2,7 @@
 
 import logging
 import re
+from urllib.parse import unquote
 
 SCRUBBED = "[scrubbed]"
 # Secrets that travel in URLs: `token=` in a query (reset, email confirmation) and the invite
@@ -10,7 +11,10 @@ TOKEN_IN_URL = re.compile(r"(?P<before>[?&;]token=|/invites/(?!answer/))(?P<toke
 
 
 def scrub_tokens(text: str) -> str:
-    return TOKEN_IN_URL.sub(rf"\g<before>{SCRUBBED}", text)
+    """`text` with token values replaced; percent-decoded where that shows one (`?%74oken=`)."""
+    decoded = unquote(text)
+    scrubbed = TOKEN_IN_URL.sub(rf"\g<before>{SCRUBBED}", decoded)
+    return scrubbed if scrubbed != decoded else text
 
 
 class ScrubTokens(logging.Filter):

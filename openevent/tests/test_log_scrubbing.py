@@ -33,6 +33,12 @@ LINKS = [f"/reset-password/?token={SECRET}", f"/invites/{SECRET}/", f"/verify-em
             f"GET /verify-email/?next=/x&token={SCRUBBED}&a=1",
         ),
         ("HTTP GET /invites/answer/ 200", "HTTP GET /invites/answer/ 200"),
+        (
+            f'"GET /reset-password?%74oken={SECRET} HTTP/1.1"',
+            f'"GET /reset-password?token={SCRUBBED} HTTP/1.1"',
+        ),
+        (f"GET /invites/%{ord(SECRET[0]):X}{SECRET[1:]}/", f"GET /invites/{SCRUBBED}/"),
+        ("GET /events/?q=100%25", "GET /events/?q=100%25"),
         ("GET /v1/events?filter[state]=published", "GET /v1/events?filter[state]=published"),
     ],
 )
