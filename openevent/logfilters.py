@@ -2,19 +2,20 @@
 
 import logging
 import re
-from urllib.parse import unquote
 
 SCRUBBED = "[scrubbed]"
 # Secrets that travel in URLs: `token=` in a query (reset, email confirmation) and the invite
 # link's path segment. Emailed links still arrive once with them, so request lines carry them.
-TOKEN_IN_URL = re.compile(r"(?P<before>[?&;]token=|/invites/(?!answer/))(?P<token>[^&;/\s\"'?#]+)")
+# Each letter of `token` may be percent-encoded too (`?%74oken=`), which Django decodes.
+_KEY = "".join(f"(?:{letter}|%{ord(letter):02x}|%{ord(letter.upper()):02x})" for letter in "token")
+TOKEN_IN_URL = re.compile(
+    rf"(?P<before>[?&;]{_KEY}=|/invites/(?!answer/))(?P<token>[^&;/\s\"'?#]+)", re.IGNORECASE
+)
 
 
 def scrub_tokens(text: str) -> str:
-    """`text` with token values replaced; percent-decoded where that shows one (`?%74oken=`)."""
-    decoded = unquote(text)
-    scrubbed = TOKEN_IN_URL.sub(rf"\g<before>{SCRUBBED}", decoded)
-    return scrubbed if scrubbed != decoded else text
+    """`text` with token values replaced, and nothing else changed."""
+    return TOKEN_IN_URL.sub(rf"\g<before>{SCRUBBED}", text)
 
 
 class ScrubTokens(logging.Filter):

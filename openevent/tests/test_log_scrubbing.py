@@ -35,10 +35,11 @@ LINKS = [f"/reset-password/?token={SECRET}", f"/invites/{SECRET}/", f"/verify-em
         ("HTTP GET /invites/answer/ 200", "HTTP GET /invites/answer/ 200"),
         (
             f'"GET /reset-password?%74oken={SECRET} HTTP/1.1"',
-            f'"GET /reset-password?token={SCRUBBED} HTTP/1.1"',
+            f'"GET /reset-password?%74oken={SCRUBBED} HTTP/1.1"',
         ),
         (f"GET /invites/%{ord(SECRET[0]):X}{SECRET[1:]}/", f"GET /invites/{SCRUBBED}/"),
         ("GET /events/?q=100%25", "GET /events/?q=100%25"),
+        (f"GET /?token={SECRET}&x=%0D%0Aforged", f"GET /?token={SCRUBBED}&x=%0D%0Aforged"),
         ("GET /v1/events?filter[state]=published", "GET /v1/events?filter[state]=published"),
     ],
 )
