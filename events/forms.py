@@ -60,3 +60,5 @@ class EventSearchForm(forms.Form):
 
 class InviteAnswerForm(forms.Form):
     answer = forms.ChoiceField(choices=[("accepted", "Accept"), ("declined", "Decline")])
+    # The invite the page showed: the session holds the link opened last, maybe in another tab.
+    invite = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -106,8 +106,12 @@ def invite(request):
         raise Http404(str(error)) from error
     if not permissions.is_invited_address(request.user, role_invite):
         return render(request, "events/invite_other_user.html", {"invite": role_invite}, status=403)
-    form = InviteAnswerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = InviteAnswerForm(request.POST or None, initial={"invite": role_invite.pk})
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["invite"] != role_invite.pk:
+        form.add_error(
+            None, "You opened another invite's link since: this page is out of date. Open its link again."
+        )
+    elif request.method == "POST" and form.is_valid():
         try:
             role_invite = services.answer_invite(
                 request.user, role_invite, form.cleaned_data["answer"], with_token=True

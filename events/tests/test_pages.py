@@ -163,7 +163,7 @@ def test_the_invite_link_asks_for_login_then_accepts(client, user, invitation):
     assert client.get(url, follow=True).redirect_chain[-1][0].startswith(reverse("accounts:login"))
     client.force_login(user)
     assert b"Invited Conf" in client.get(ANSWER).content
-    response = client.post(ANSWER, {"answer": "accepted"}, follow=True)
+    response = client.post(ANSWER, {"answer": "accepted", "invite": RoleInvite.objects.get().pk}, follow=True)
     assert response.redirect_chain[-1][0] == f"/events/{event.pk}/"
     assert UsersEventsRoles.objects.get(user=user, event=event).role.name == Role.COORGANIZER
     assert b"You accepted this invite" in client.get(url, follow=True).content
@@ -173,10 +173,12 @@ def test_the_invite_link_declines(client, user, invitation):
     _, url = invitation
     client.force_login(user)
     client.get(url)
-    client.post(ANSWER, {"answer": "declined"})
+    client.post(ANSWER, {"answer": "declined", "invite": RoleInvite.objects.get().pk})
     assert RoleInvite.objects.get().status == "declined"
     assert not UsersEventsRoles.objects.filter(user=user).exists()
-    assert client.post(ANSWER, {"answer": "accepted"}).status_code == 200  # shown as a form error
+    assert (
+        client.post(ANSWER, {"answer": "accepted", "invite": RoleInvite.objects.get().pk}).status_code == 200
+    )  # shown as a form error
     assert not UsersEventsRoles.objects.filter(user=user).exists()
 
 
@@ -184,7 +186,9 @@ def test_the_invite_link_refuses_another_logged_in_user(client, invitation):
     _, url = invitation
     client.force_login(make_user(email="intruder@example.com"))
     assert client.get(url, follow=True).status_code == 403
-    assert client.post(ANSWER, {"answer": "accepted"}).status_code == 403
+    assert (
+        client.post(ANSWER, {"answer": "accepted", "invite": RoleInvite.objects.get().pk}).status_code == 403
+    )
     assert RoleInvite.objects.get().status == "pending"
 
 
@@ -197,3 +201,13 @@ def test_an_unknown_invite_link_is_404(client, user):
 def test_the_answer_page_without_an_opened_link_is_404(client, user):
     client.force_login(user)
     assert client.get("/invites/answer/").status_code == 404
+
+
+def test_an_answer_from_a_page_of_another_invite_answers_nothing(client, user, invitation):
+    _, url = invitation
+    client.force_login(user)
+    client.get(url)
+    response = client.post(ANSWER, {"answer": "accepted", "invite": RoleInvite.objects.get().pk + 1})
+    assert response.status_code == 200
+    assert "out of date" in str(response.context["form"].non_field_errors())
+    assert RoleInvite.objects.get().status == "pending"
