@@ -45,9 +45,16 @@ def _name(prefix):
 
 
 def lab_print(*args, sep=" ", end="\n", **_):
+    """A span of the text as print writes it (sep and end honoured), less the line end it ends with."""
     buffer = io.StringIO()
-    print(*args, sep=sep, end=end, file=buffer)
-    return _widget({"type": "span", "name": "print", "value": buffer.getvalue()})
+    print(*args, sep=sep, end=end, file=buffer)  # print's own checks of sep and end
+    text = buffer.getvalue()
+    line_end = "\n" if end is None else end
+    for terminator in ("\r\n", "\n"):
+        if line_end.endswith(terminator):
+            text = text[: -len(terminator)]
+            break
+    return _widget({"type": "span", "name": "print", "value": text})
 
 
 def print_(text):

@@ -80,13 +80,16 @@ class LabScriptViewSet(viewsets.ModelViewSet):
         renderer_classes=[renderers.JSONRenderer],
     )
     def run(self, request, pk=None):
+        """`status` is whether the script finished normally; `finished` says how the run ended
+        (done, error, timeout, stopped), as the websocket's "finished" message's `status` does."""
         script = self.get_object()
         outcome = services.run_code(request.user, script.code)
         body = {
             "Id": script.pk,
             "Filename": script.title,
             "Date": script.updated_at.isoformat(),
-            "status": outcome.status,
+            "status": outcome.status == "done",
+            "finished": outcome.status,
             "result": outcome.widgets,
         }
         if outcome.error:

@@ -7,6 +7,7 @@ from openevent.errors import Conflict
 from remotelab import services
 from remotelab.functions import FUNCTIONS
 from remotelab.models import LabScript
+from remotelab.sandbox import RunResult
 from remotelab.sandbox import shutil as sandbox_shutil
 from remotelab.tests.conftest import needs_sandbox
 
@@ -114,18 +115,66 @@ def test_running_a_script_returns_its_widgets(api, user):
     response = api.as_user(user).post(f"/v1/remotelab/scripts/{script.pk}/run", plain=True)
     assert response.status_code == 200
     body = response.json()
-    assert (body["Id"], body["Filename"], body["status"]) == (script.pk, "Demo", "done")
+    assert (body["Id"], body["Filename"], body["status"], body["finished"]) == (
+        script.pk,
+        "Demo",
+        True,
+        "done",
+    )
+    assert "error" not in body
     assert body["Date"]
     assert [widget["type"] for widget in body["result"]] == ["span", "button", "label", "plot"]
-    assert body["result"][0]["value"] == "1.5\n"
+    assert body["result"][0]["value"] == "1.5"
 
 
 @needs_sandbox
 def test_a_failing_script_reports_its_error(api, user):
     script = LabScript.objects.create(owner=user, title="Broken", code="get_voltage('CH9')")
     body = api.as_user(user).post(f"/v1/remotelab/scripts/{script.pk}/run", plain=True).json()
-    assert body["status"] == "error"
+    assert (body["status"], body["finished"]) == (False, "error")
     assert "channel must be one of" in body["error"]
+
+
+@pytest.mark.parametrize(
+    ("reason", "error"),
+    [
+        ("done", None),
+        ("error", "Traceback (most recent call last): ..."),
+        ("timeout", "The script ran longer than 10 s."),
+        ("stopped", None),
+    ],
+)
+def test_a_runs_status_says_whether_it_finished_normally_and_finished_how(
+    api, user, monkeypatch, reason, error
+):
+    widgets = [{"type": "span", "name": "print", "value": "1"}]
+    monkeypatch.setattr(
+        services, "run_code", lambda user, code: RunResult(status=reason, error=error, widgets=widgets)
+    )
+    script = LabScript.objects.create(owner=user, title="Any", code="print(1)")
+    response = api.as_user(user).post(f"/v1/remotelab/scripts/{script.pk}/run", plain=True)
+    assert response.status_code == 200
+    expected = {
+        "Id": script.pk,
+        "Filename": "Any",
+        "Date": script.updated_at.isoformat(),
+        "status": reason == "done",
+        "finished": reason,
+        "result": widgets,
+    }
+    assert response.json() == expected | ({"error": error} if error else {})
+
+
+@needs_sandbox
+def test_a_script_out_of_time_is_not_a_normal_finish(api, user, settings):
+    settings.REMOTELAB_SCRIPT_TIMEOUT = 1
+    script = LabScript.objects.create(
+        owner=user, title="Slow", code="print('going')\nimport time\ntime.sleep(30)"
+    )
+    body = api.as_user(user).post(f"/v1/remotelab/scripts/{script.pk}/run", plain=True).json()
+    assert (body["status"], body["finished"]) == (False, "timeout")
+    assert "longer than 1 s" in body["error"]
+    assert body["result"] == [{"type": "span", "name": "print", "value": "going"}]
 
 
 def test_without_bubblewrap_running_is_refused_clearly(api, user, monkeypatch):

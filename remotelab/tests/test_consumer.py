@@ -121,7 +121,7 @@ def test_a_run_streams_its_widgets_in_order_then_finishes():
         messages = await until(communicator, "finished")
         assert messages[0] == {"type": "started", "run": 1}
         widgets = [message["widget"] for message in messages if message["type"] == "widget"]
-        assert [widget.get("value") for widget in widgets] == ["0\n", "1\n", "2\n", None]
+        assert [widget.get("value") for widget in widgets] == ["0", "1", "2", None]
         assert widgets[-1]["type"] == "plot"
         assert messages[-1] == {"type": "finished", "run": 1, "status": "done", "error": None}
         await communicator.disconnect()
@@ -155,7 +155,7 @@ def test_stop_ends_a_run_and_the_lab_keeps_answering_meanwhile():
             {"type": "run", "code": "import time\nprint('going')\ntime.sleep(30)"}
         )
         assert (await communicator.receive_json_from())["type"] == "started"
-        assert (await communicator.receive_json_from())["widget"]["value"] == "going\n"
+        assert (await communicator.receive_json_from())["widget"]["value"] == "going"
         started = time.monotonic()
         await communicator.send_json_to({"type": "eval", "function": "get_resistance()", "id": 1})
         answer = await communicator.receive_json_from()

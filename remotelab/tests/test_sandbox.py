@@ -54,7 +54,7 @@ def test_a_script_makes_the_contracts_widgets_in_order():
     )
     assert result.status == "done", result.error
     assert result.widgets == [
-        {"type": "span", "name": "print", "value": "Hello 42\n"},
+        {"type": "span", "name": "print", "value": "Hello 42"},
         {"type": "span", "name": "print", "class": "row well", "value": "note"},
         {
             "type": "button",
@@ -73,6 +73,35 @@ def test_a_script_makes_the_contracts_widgets_in_order():
     ]
 
 
+PRINTS = [  # (a print call, the value of its span: what print writes, less its line end)
+    ('print("a", 1)', "a 1"),
+    ('print("x", end="")', "x"),
+    ('print("a", "b", sep="-")', "a-b"),
+    ("print()", ""),
+    ('print("a", "b", sep="", end="!")', "ab!"),
+    ('print("a", end="!\\n")', "a!"),
+    ('print("a", end="\\r\\n")', "a"),
+    ('print("a", end="\\n\\n")', "a\n"),
+    ('print("two\\nlines")', "two\nlines"),
+    ('print("a\\n", end="")', "a\n"),
+    ('print("a", "b", sep=None, end=None)', "a b"),
+    ('print("a", file=None, flush=True)', "a"),
+]
+
+
+def test_a_print_span_holds_the_text_as_print_writes_it_without_its_line_end():
+    result, _ = run("\n".join(call for call, _ in PRINTS))
+    assert result.status == "done", result.error
+    assert [widget["value"] for widget in result.widgets] == [value for _, value in PRINTS]
+    assert {widget["name"] for widget in result.widgets} == {"print"}
+
+
+def test_print_refuses_what_print_refuses():
+    result, _ = run('print("a", end=1)')
+    assert result.status == "error"
+    assert "TypeError: end must be None or a string, not int" in result.error
+
+
 def test_instrument_calls_are_checked_by_the_server():
     result, instrument = run(
         "print(get_voltage('CH1'))\n"
@@ -81,8 +110,8 @@ def test_instrument_calls_are_checked_by_the_server():
     )
     assert result.status == "done", result.error
     assert [widget["value"] for widget in result.widgets] == [
-        "1.5\n",
-        "refused: channel must be one of CH1, CH2, CH3, MIC, CAP, RES, VOL.\n",
+        "1.5",
+        "refused: channel must be one of CH1, CH2, CH3, MIC, CAP, RES, VOL.",
     ]
     assert instrument.calls == [("get_voltage", ["CH1"]), ("capture1", ["CH2", 100, 2.0])]
 
@@ -124,7 +153,7 @@ def test_nothing_outside_its_temp_dir_is_writable():
         "print(open('/tmp/scratch.txt').read())\n"
         "open('/usr/evil', 'w')\n"
     )
-    assert result.widgets[0]["value"] == "fine\n"
+    assert result.widgets[0]["value"] == "fine"
     assert "Read-only file system" in result.error
 
 
@@ -153,7 +182,7 @@ def test_no_namespaces_can_be_made_inside():
         "libc = ctypes.CDLL(None, use_errno=True)\n"
         "print('unshared' if libc.unshare(0x10000000) == 0 else 'refused')\n"  # CLONE_NEWUSER
     )
-    assert [widget["value"] for widget in result.widgets] == ["refused\n"]
+    assert [widget["value"] for widget in result.widgets] == ["refused"]
 
 
 def test_there_is_no_network():
@@ -247,7 +276,7 @@ def test_forked_children_share_one_budget():
     )
     assert result.status == "error"
     assert "MemoryError" in result.error
-    allocated = [widget for widget in result.widgets if widget["value"] == "allocated\n"]
+    allocated = [widget for widget in result.widgets if widget["value"] == "allocated"]
     assert len(allocated) * size <= settings.REMOTELAB_SCRIPT_MEMORY_BYTES
 
 
@@ -291,7 +320,7 @@ def test_without_root_a_script_gets_threads_but_no_processes(monkeypatch):
         "os.fork()\n"
     )
     assert result.status == "error"
-    assert [widget["value"] for widget in result.widgets] == ["thread\n"]
+    assert [widget["value"] for widget in result.widgets] == ["thread"]
     assert "PermissionError" in result.error
 
 
@@ -338,7 +367,7 @@ def test_a_thread_bomb_fizzles():
         "    print(error)\n"
     )
     assert result.status == "done"  # and it did not wait for its sleeping threads
-    assert result.widgets[0]["value"] == "can't start new thread\n"
+    assert result.widgets[0]["value"] == "can't start new thread"
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="the process limit is set where the server runs as root")
