@@ -221,9 +221,24 @@ class SiteAdminOnly(admin.ModelAdmin):
 
 @admin.register(EventTopic)
 class EventTopicAdmin(SiteAdminOnly):
+    """A new topic's slug may be left empty: events.services derives a free one from its name."""
+
     list_display = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            slug = form.base_fields["slug"]
+            slug.required = False
+            slug.help_text = "Leave empty to make one from the name."
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            services.save_new_topic(request.user, obj)
 
 
 @admin.register(Settings)

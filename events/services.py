@@ -1,4 +1,4 @@
-"""The events domain: events, their team of roles, role invites and the site settings.
+"""The events domain: events, their topics, their team of roles, role invites and the site settings.
 
 Every change of a role goes through here, so the role rows and the django-guardian
 permissions they grant stay in step. Each service is one transaction.
@@ -8,8 +8,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts.models import User, normalize_email
 from accounts.permissions import is_site_admin
@@ -20,9 +22,19 @@ from openevent.mail import send_templated_mail
 from openevent.tokens import hash_token, new_token
 
 from . import permissions
-from .models import Event, EventUserObjectPermission, Role, RoleInvite, Settings, UsersEventsRoles
+from .models import (
+    Event,
+    EventTopic,
+    EventUserObjectPermission,
+    Role,
+    RoleInvite,
+    Settings,
+    UsersEventsRoles,
+)
 
 INVITE_VALID_FOR = timedelta(days=7)
+TOPIC_SLUG_FALLBACK = "topic"  # for names with nothing slugify keeps (only punctuation, emoji ...)
+TOPIC_SAVE_ATTEMPTS = 5  # a derived slug taken meanwhile by a concurrent create is derived anew
 
 
 # Events
@@ -55,6 +67,55 @@ def delete_event(actor: User, event: Event) -> None:
         raise Forbidden("Only the event's owner may delete it.")
     with transaction.atomic():
         event.delete()
+
+
+# Topics
+
+
+def free_topic_slug(name: str) -> str:
+    """A slug for a topic of this name that no topic holds yet: the name slugified, or
+    TOPIC_SLUG_FALLBACK, then -2, -3 ... until free, within the slug's max_length."""
+    max_length = EventTopic._meta.get_field("slug").max_length
+    base = slugify(name)[:max_length].strip("-") or TOPIC_SLUG_FALLBACK
+    # Each candidate up to a suffix of "-" and ten digits (with the one "-" it may end in before
+    # the suffix dropped) starts with this prefix: one query finds all the taken ones.
+    taken = set(
+        EventTopic.objects.filter(slug__startswith=base[: max_length - 12]).values_list("slug", flat=True)
+    )
+    candidate, number = base, 1
+    while candidate in taken:
+        number += 1
+        suffix = f"-{number}"
+        candidate = base[: max_length - len(suffix)].rstrip("-") + suffix
+    return candidate
+
+
+def create_topic(actor: User, name: str, slug: str | None = None) -> EventTopic:
+    """A new topic; without a slug, one is derived from the name (see free_topic_slug)."""
+    return save_new_topic(actor, EventTopic(name=name, slug=slug or ""))
+
+
+def save_new_topic(actor: User, topic: EventTopic) -> EventTopic:
+    """Save an unsaved topic (from the API or the admin), deriving its slug if it has none.
+
+    A taken name or explicit slug is a ValidationError (422), also when a concurrent create took
+    it between the check and the insert; a derived slug taken meanwhile is derived again."""
+    if not is_site_admin(actor):
+        raise Forbidden("Only site admins may create topics.")
+    derive = not topic.slug
+    for _ in range(TOPIC_SAVE_ATTEMPTS):
+        if derive:
+            topic.slug = free_topic_slug(topic.name)
+        # The name and an explicit slug must be free (422), also after a concurrent insert took them;
+        # a derived slug taken meanwhile shows as the IntegrityError below, and is derived again.
+        topic.full_clean(exclude=["slug"] if derive else None)
+        try:
+            with transaction.atomic():
+                topic.save(force_insert=True)
+        except IntegrityError:
+            continue
+        return topic
+    raise ValidationError({"slug": ["Topics are being created with this name right now. Try again."]})
 
 
 # Roles

@@ -14,10 +14,18 @@ class VisibleEventField(ResourceRelatedField):
 
 
 class EventTopicSerializer(serializers.ModelSerializer):
+    """A topic; created without a `slug`, it gets one derived from its name."""
+
     class Meta:
         model = EventTopic
         resource_name = "event-topic"
         fields = ["name", "slug"]
+        extra_kwargs = {"slug": {"required": False}}
+
+    def create(self, validated_data):
+        return services.create_topic(
+            self.context["request"].user, validated_data["name"], slug=validated_data.get("slug")
+        )
 
 
 class EventSerializer(serializers.ModelSerializer):
