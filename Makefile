@@ -6,7 +6,7 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --str
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint requirements system-packages test-system-packages
+.PHONY: run test lint bench requirements system-packages test-system-packages
 
 # Debian packages: bubblewrap and the system's python3 run lab scripts; chromium the browser tests.
 define apt_install
@@ -53,6 +53,12 @@ test: $(VENV)/.dev-installed test-system-packages
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# One server process: with one client connection, then with two (the process never waits).
+bench: $(VENV)/.dev-installed
+	$(BIN)/python bench/lists.py
+	$(BIN)/python bench/lists.py --concurrency 2
+	$(BIN)/python bench/reset_timing.py
 
 requirements: $(VENV)/.dev-installed
 	cd requirements && ../$(PIP_COMPILE) -o base.txt base.in

@@ -1,0 +1,270 @@
+"""Throughput of the JSON:API list endpoints, served as in production.
+
+    .venv/bin/python bench/lists.py [--processes 1] [--concurrency N] [--requests 300] [--only NAME ...]
+
+Migrates a throwaway file-backed SQLite database (DATABASE_URL, DEBUG=false, a random SECRET_KEY)
+and seeds it: 60 published events, one of them with 60 accepted sessions (each on a track, with a
+creator and 2 speakers), 60 speakers and a few sponsors (under a page, so their list is skipped;
+raise SPONSORS to 50 to add it). Starts `--processes` daphne servers (`python -m openevent.server`,
+as the README's production layout) on consecutive ports, then for each endpoint sends `--requests`
+GETs of a 50-row page from `--concurrency` threads, one keep-alive connection each, ports taken in
+turn, after a few untimed ones. Every answer must be a 200 with 50 rows in `data`.
+Prints each endpoint's requests per second, median latency and the SQL queries one request makes
+(counted in-process with Django's test client). Compare runs made on the same machine.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import django
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = 50
+EVENTS, SESSIONS, SPEAKERS, SPONSORS = 60, 60, 60, 5
+ENDPOINTS = {  # {event}: the event with the sessions
+    "events": f"/v1/events?page[size]={PAGE}",
+    "speakers": f"/v1/events/{{event}}/speakers?page[size]={PAGE}",
+    "sessions": f"/v1/events/{{event}}/sessions?page[size]={PAGE}",
+    "sessions+speakers": f"/v1/events/{{event}}/sessions?page[size]={PAGE}&include=speakers",
+    **({"sponsors": f"/v1/events/{{event}}/sponsors?page[size]={PAGE}"} if SPONSORS >= PAGE else {}),
+}
+
+
+def seed() -> int:
+    """The rows described above; returns the id of the event with the programme."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from accounts.models import User
+    from events import services
+    from events.models import Event
+    from speakers.models import Session, Speaker, Sponsor, Track
+
+    start = (timezone.now() + timedelta(days=30)).replace(hour=9, minute=0, second=0, microsecond=0)
+    fields = {"state": Event.State.PUBLISHED, "location_name": "Singapore"}
+    with transaction.atomic():
+        owner = User.objects.create_user(email="organizer@bench.test", first_name="Olga", last_name="Owner")
+        events = []
+        for number in range(EVENTS):
+            day = start + timedelta(days=number)
+            event = Event(name=f"Event {number}", starts_at=day, ends_at=day + timedelta(hours=8), **fields)
+            events.append(services.create_event(owner, event))
+        event = events[0]
+        tracks = [Track.objects.create(event=event, name=name) for name in ("Hardware", "Software", "Data")]
+        # The programme past the services (which check permissions and mail), as after review.
+        users = [
+            User.objects.create_user(
+                email=f"speaker{n}@bench.test", first_name="Sam", last_name=f"Speaker {n}"
+            )
+            for n in range(SPEAKERS)
+        ]
+        talk = {"state": Session.State.ACCEPTED, "short_abstract": "What we built.", "level": "beginner"}
+        sessions = Session.objects.bulk_create(
+            Session(
+                event=event, track=tracks[n % 3], title=f"Session {n:02}", creator=users[n % SPEAKERS], **talk
+            )
+            for n in range(SESSIONS)
+        )
+        bio = {"organisation": "Pocket Science Lab", "short_biography": "Builds pocket-sized instruments."}
+        speakers = Speaker.objects.bulk_create(
+            Speaker(event=event, user=user, creator=user, name=user.get_full_name(), email=user.email, **bio)
+            for user in users
+        )
+        Speaker.sessions.through.objects.bulk_create(  # 2 speakers a session, 2 sessions a speaker
+            Speaker.sessions.through(speaker=speakers[(n + offset) % SPEAKERS], session=session)
+            for n, session in enumerate(sessions)
+            for offset in (0, 1)
+        )
+        Sponsor.objects.bulk_create(
+            Sponsor(event=event, name=f"Sponsor {n}", level=1 + n % 3) for n in range(SPONSORS)
+        )
+    return event.pk
+
+
+def check(name: str, status: int, body: bytes) -> None:
+    """Raise unless the answer is a 200 with a full page."""
+    rows = len(json.loads(body)["data"]) if status == 200 else None
+    if rows != PAGE:
+        raise RuntimeError(f"{name}: {status}, {rows} rows: {body[:300]!r}")
+
+
+def count_queries(paths: dict[str, str]) -> dict[str, int]:
+    """SQL queries of one request to each path, made in this process."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client, counts = Client(), {}
+    for name, path in paths.items():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        check(name, response.status_code, response.content)
+        counts[name] = len(queries)
+    return counts
+
+
+def get(connection: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
+    connection.request("GET", path)
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` consecutive ports nothing listens on (yet)."""
+    for _ in range(100):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            ports = list(range(probe.getsockname()[1], probe.getsockname()[1] + count))
+        try:
+            for port in ports:
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", port))
+            return ports
+        except OSError:
+            continue
+    raise SystemExit(f"no {count} consecutive free ports")
+
+
+def wait_until_up(port: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server on port {port} exited with {process.returncode}")
+        try:
+            if get(http.client.HTTPConnection("127.0.0.1", port, timeout=5), "/v1/events")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"the server on port {port} did not answer")
+
+
+@contextmanager
+def servers(count: int, log) -> Iterator[list[int]]:
+    """`count` daphne processes, with this process's environment, stopped on the way out."""
+    ports, processes = free_ports(count), []
+    try:
+        for port in ports:
+            command = [sys.executable, "-m", "openevent.server", "-b", "127.0.0.1", "-p", str(port)]
+            command.append("openevent.asgi:application")
+            processes.append(subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))  # noqa: S603
+        for port, process in zip(ports, processes, strict=True):
+            wait_until_up(port, process)
+        yield ports
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def load(name: str, path: str, ports: list[int], arguments) -> tuple[float, float]:
+    """Requests per second and median milliseconds."""
+    connections = [
+        http.client.HTTPConnection("127.0.0.1", ports[number % len(ports)], timeout=30)
+        for number in range(arguments.concurrency)
+    ]
+    for connection in connections:  # warm-up, untimed
+        for _ in range(arguments.warmup):
+            check(name, *get(connection, path))
+    stop = threading.Event()  # set when a client fails or the run is interrupted: the others end too
+
+    def client(connection: http.client.HTTPConnection, requests: int) -> list[float]:
+        latencies = []
+        try:
+            for _ in range(requests):
+                started = time.perf_counter()
+                check(name, *get(connection, path))
+                latencies.append((time.perf_counter() - started) * 1000)
+                if stop.is_set():
+                    break
+        except BaseException:
+            stop.set()
+            raise
+        return latencies
+
+    share, rest = divmod(arguments.requests, arguments.concurrency)
+    shares = [share + (number < rest) for number in range(arguments.concurrency)]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(arguments.concurrency) as pool:
+        try:
+            latencies = [ms for each in pool.map(client, connections, shares) for ms in each]  # raises theirs
+        finally:
+            stop.set()
+    elapsed = time.perf_counter() - started
+    for connection in connections:
+        connection.close()
+    return len(latencies) / elapsed, statistics.median(latencies)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--processes", type=int, default=1, help="daphne servers, on consecutive ports")
+    parser.add_argument("--concurrency", type=int, help="client threads (default: --processes)")
+    parser.add_argument("--requests", type=int, default=300, help="timed requests per endpoint")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed requests per thread first")
+    parser.add_argument("--only", nargs="+", choices=ENDPOINTS, metavar="NAME", help=", ".join(ENDPOINTS))
+    arguments = parser.parse_args()
+    arguments.concurrency = arguments.concurrency or arguments.processes
+    with tempfile.TemporaryDirectory() as directory:
+        os.environ.update(  # read by this process's settings and, inherited, the servers'
+            DATABASE_URL=f"sqlite:///{Path(directory) / 'bench.sqlite3'}",
+            DEBUG="false",
+            SECRET_KEY=secrets.token_urlsafe(50),
+            ALLOWED_HOSTS="127.0.0.1,testserver",
+            DJANGO_SETTINGS_MODULE="openevent.settings",
+        )
+        manage = [sys.executable, "manage.py", "migrate", "--no-input", "--verbosity", "0"]
+        subprocess.run(manage, cwd=ROOT, check=True)  # noqa: S603
+        sys.path.insert(0, str(ROOT))
+        warnings.filterwarnings("ignore", "No directory at")  # WhiteNoise's: static files are not collected
+        django.setup()
+        from django.db import connection
+
+        event = seed()
+        names = arguments.only or list(ENDPOINTS)
+        paths = {name: ENDPOINTS[name].format(event=event) for name in names}
+        queries = count_queries(paths)
+        connection.close()
+        print(
+            f"{connection.vendor}, {arguments.processes} daphne process(es), {arguments.concurrency} "
+            f"client thread(s), {arguments.requests} requests per endpoint"
+        )
+        print(f"  {'endpoint':18} {'req/s':>8} {'median ms':>10} {'queries':>8}")
+        log_path = Path(directory) / "servers.log"
+        with open(log_path, "w") as log:
+            try:
+                with servers(arguments.processes, log) as ports:
+                    for name, path in paths.items():
+                        result = load(name, path, ports, arguments)
+                        print(
+                            f"  {name:18} {result[0]:8.1f} {result[1]:10.2f} {queries[name]:>8}", flush=True
+                        )
+            except BaseException:
+                print("The servers' last lines:", *log_path.read_text().splitlines()[-20:], sep="\n  ")
+                raise
+
+
+if __name__ == "__main__":
+    main()
