@@ -23,8 +23,8 @@ from rest_framework_json_api.pagination import JsonApiPageNumberPagination
 from openevent import errors
 from openevent.parsers import JSONParser
 from openevent.ratelimit import RateLimited
+from openevent.resources import API_PREFIX, BadQueryParameter
 
-API_PREFIX = "/v1/"
 JSONAPI_MEDIA_TYPE = "application/vnd.api+json"
 
 
@@ -131,6 +131,9 @@ def exception_handler(exc, context):
     else:
         pointer = getattr(view, "error_pointer", "")
         response.data = {"errors": _plain_errors(response.data, response.status_code, pointer or None)}
+    if hasattr(exc, "source"):
+        for error in response.data if isinstance(response.data, list) else response.data["errors"]:
+            error["source"] = exc.source
     return response
 
 
@@ -161,12 +164,34 @@ class PlainJSONView(APIView):
 
 
 class Pagination(JsonApiPageNumberPagination):
-    """`page[number]` and `page[size]`, with the total in `meta.count` as the contract asks."""
+    """`page[number]` and `page[size]`, with the total in `meta.count` as the contract asks. A size
+    or number that is not a whole number from 1 (a size up to `max_page_size`) is a 400; a page
+    past the last is a 404."""
+
+    def get_page_size(self, request):
+        value = request.query_params.get(self.page_size_query_param)
+        if value is None:
+            return self.page_size
+        return _page_parameter(self.page_size_query_param, value, self.max_page_size)
+
+    def get_page_number(self, request, paginator):
+        value = request.query_params.get(self.page_query_param)
+        if value is None or value in self.last_page_strings:
+            return super().get_page_number(request, paginator)
+        return _page_parameter(self.page_query_param, value, None)
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
         response.data["meta"]["count"] = self.page.paginator.count
         return response
+
+
+def _page_parameter(parameter: str, value: str, maximum: int | None) -> int:
+    if not (value.isascii() and value.isdigit()) or len(value) > 18 or int(value) < 1:
+        raise BadQueryParameter(parameter, f"{parameter} must be a whole number from 1.")
+    if maximum is not None and int(value) > maximum:
+        raise BadQueryParameter(parameter, f"{parameter} may be at most {maximum}.")
+    return int(value)
 
 
 class MalformedQueryMixin:

@@ -247,12 +247,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "openevent.parsers.JSONAPIParser",
     ],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework_json_api.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["openevent.renderers.JSONRenderer"],
     "DEFAULT_METADATA_CLASS": "rest_framework_json_api.metadata.JSONAPIMetadata",
     "DEFAULT_FILTER_BACKENDS": [
         "openevent.api.QueryParameterValidationFilter",
         "openevent.api.OrderingFilter",
         "openevent.api.FieldFilter",
+        "openevent.filtering.OpenEventFilter",
         "rest_framework.filters.SearchFilter",
     ],
     "SEARCH_PARAM": "filter[search]",

@@ -3,13 +3,21 @@ from django.urls import include, path
 
 from events import views as event_views
 from openevent import views
+from openevent.viewsets import ApiRootView, resource_urls
+
+api_urls = [
+    path("", include("accounts.api.urls")),
+    path("", include("events.api.urls")),
+    path("", include("speakers.api.urls")),
+    path("", include("remotelab.api.urls")),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("v1/", include(("accounts.api.urls", "accounts-api"))),
-    path("v1/", include(("events.api.urls", "events-api"))),
-    path("v1/", include(("speakers.api.urls", "speakers-api"))),
-    path("v1/", include(("remotelab.api.urls", "remotelab-api"))),
+    path("v1", ApiRootView.as_view(), name="api-root"),
+    path("v1/", ApiRootView.as_view()),
+    path("v1/", include(api_urls)),
+    path("v1/", include(resource_urls())),  # every app's resources are registered by now
     path("", event_views.event_list, name="home"),
     path("", include("accounts.urls")),
     path("", include("events.urls")),

@@ -5,9 +5,10 @@ from accounts import services
 from accounts.models import User
 from accounts.services import PASSWORD_MAX_LENGTH
 from openevent.ratelimit import client_ip
+from openevent.resources import ResourceSerializer
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ResourceSerializer):
     """A user as its owner (or a site admin) sees it; the password is write-only."""
 
     password = serializers.CharField(

@@ -1,5 +1,6 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from openevent.resources import registry
 
 from .views import (
     LoginView,
@@ -10,8 +11,7 @@ from .views import (
     VerifyEmailView,
 )
 
-router = SimpleRouter(trailing_slash=False)
-router.register("users", UserViewSet, basename="user")
+registry.register("users", UserViewSet)
 
 urlpatterns = [
     path("auth/login", LoginView.as_view(), name="login"),
@@ -19,5 +19,4 @@ urlpatterns = [
     path("auth/reset-password", PasswordResetView.as_view(), name="reset-password"),
     path("auth/verify-email", VerifyEmailView.as_view(), name="verify-email"),
     path("auth/verify-email/resend", ResendVerificationView.as_view(), name="resend-verification"),
-    *router.urls,
 ]

@@ -1,4 +1,4 @@
-from rest_framework import exceptions, mixins, permissions, viewsets
+from rest_framework import exceptions, mixins, permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -6,6 +6,7 @@ from accounts import services
 from accounts.permissions import visible_users
 from openevent.api import PlainJSONView
 from openevent.ratelimit import client_ip
+from openevent.viewsets import ResourceViewSet
 
 from .serializers import (
     LoginSerializer,
@@ -19,20 +20,21 @@ from .serializers import (
 
 
 class UserViewSet(
-    mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+    mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, ResourceViewSet
 ):
     """`POST /v1/users` registers; a user reads and renames only themself, unless a site admin."""
 
     http_method_names = ["get", "post", "patch", "head", "options"]
-    lookup_value_regex = r"\d+"
+    serializer_class = UserUpdateSerializer
 
     def get_permissions(self):
         if self.action == "create":
             return [permissions.AllowAny()]
         return [permissions.IsAuthenticated()]
 
-    def get_queryset(self):
-        return visible_users(self.request.user)
+    @classmethod
+    def visible(cls, user):
+        return visible_users(user)
 
     def get_serializer_class(self):
         return UserSerializer if self.action == "create" else UserUpdateSerializer

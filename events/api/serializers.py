@@ -1,19 +1,19 @@
 from rest_framework import serializers as drf_serializers
-from rest_framework_json_api import serializers
-from rest_framework_json_api.relations import ResourceRelatedField
+from rest_framework_json_api.relations import HyperlinkedRelatedField
 
 from events import permissions, services
 from events.models import Event, EventTopic, Role, RoleInvite, Settings, UsersEventsRoles
+from openevent.resources import Relationship, ResourceSerializer
 
 
-class VisibleEventField(ResourceRelatedField):
-    """A relationship to an event: events the caller may not see do not exist for them (422)."""
+class VisibleEventField(Relationship):
+    """A relationship to an event: events the caller may not see do not exist for them (404)."""
 
     def get_queryset(self):
         return permissions.visible_events(self.context["request"].user)
 
 
-class EventTopicSerializer(serializers.ModelSerializer):
+class EventTopicSerializer(ResourceSerializer):
     """A topic; created without a `slug`, it gets one derived from its name."""
 
     class Meta:
@@ -28,8 +28,25 @@ class EventTopicSerializer(serializers.ModelSerializer):
         )
 
 
-class EventSerializer(serializers.ModelSerializer):
-    event_topic = ResourceRelatedField(queryset=EventTopic.objects.all(), required=False, allow_null=True)
+def linked_only():
+    """A to-many relationship rendered as links, and as linkage only when it is included."""
+    return HyperlinkedRelatedField(many=True, read_only=True)
+
+
+class EventSerializer(ResourceSerializer):
+    event_topic = Relationship(queryset=EventTopic.objects.all(), required=False, allow_null=True)
+    sessions = linked_only()
+    speakers = linked_only()
+    sponsors = linked_only()
+    tracks = linked_only()
+
+    included_serializers = {
+        "event_topic": EventTopicSerializer,
+        "sessions": "speakers.api.serializers.SessionSerializer",
+        "speakers": "speakers.api.serializers.SpeakerSerializer",
+        "sponsors": "speakers.api.serializers.SponsorSerializer",
+        "tracks": "speakers.api.serializers.TrackSerializer",
+    }
 
     class Meta:
         model = Event
@@ -48,6 +65,10 @@ class EventSerializer(serializers.ModelSerializer):
             "can_pay_onsite",
             "event_topic",
             "created_at",
+            "sessions",
+            "speakers",
+            "sponsors",
+            "tracks",
         ]
         read_only_fields = ["created_at"]
 
@@ -65,11 +86,13 @@ class EventSerializer(serializers.ModelSerializer):
         return services.update_event(self.context["request"].user, instance, **validated_data)
 
 
-class RoleInviteSerializer(serializers.ModelSerializer):
+class RoleInviteSerializer(ResourceSerializer):
     """A role invite; its token is never serialized. `status` is the invitee's to change."""
 
     role_name = drf_serializers.ChoiceField(choices=Role.NAMES, source="role.name")
     event = VisibleEventField()
+
+    included_serializers = {"event": EventSerializer}
 
     class Meta:
         model = RoleInvite
@@ -100,7 +123,7 @@ class RoleInviteSerializer(serializers.ModelSerializer):
         )
 
 
-class RoleInviteAnswerSerializer(serializers.ModelSerializer):
+class RoleInviteAnswerSerializer(ResourceSerializer):
     """What the invitee sends: the answer, nothing else."""
 
     status = drf_serializers.ChoiceField(choices=[RoleInvite.Status.ACCEPTED, RoleInvite.Status.DECLINED])
@@ -111,12 +134,14 @@ class RoleInviteAnswerSerializer(serializers.ModelSerializer):
         fields = ["status"]
 
 
-class UsersEventsRolesSerializer(serializers.ModelSerializer):
+class UsersEventsRolesSerializer(ResourceSerializer):
     role_name = drf_serializers.CharField(source="role.name", read_only=True)
     user_email = drf_serializers.EmailField(source="user.email", read_only=True)
     user_name = drf_serializers.CharField(source="user.name", read_only=True)
-    user = ResourceRelatedField(read_only=True)
-    event = ResourceRelatedField(read_only=True)
+    user = Relationship(read_only=True)
+    event = Relationship(read_only=True)
+
+    included_serializers = {"user": "accounts.api.serializers.UserUpdateSerializer", "event": EventSerializer}
 
     class Meta:
         model = UsersEventsRoles
@@ -124,7 +149,7 @@ class UsersEventsRolesSerializer(serializers.ModelSerializer):
         fields = ["role_name", "user_email", "user_name", "created_at", "user", "event"]
 
 
-class SettingsSerializer(serializers.ModelSerializer):
+class SettingsSerializer(ResourceSerializer):
     class Meta:
         model = Settings
         resource_name = "setting"

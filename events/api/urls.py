@@ -1,5 +1,6 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from openevent.resources import registry
 
 from .views import (
     AcceptInviteView,
@@ -10,15 +11,13 @@ from .views import (
     UsersEventsRolesViewSet,
 )
 
-router = SimpleRouter(trailing_slash=False)
-router.register("events", EventViewSet, basename="event")
-router.register("event-topics", EventTopicViewSet, basename="event-topic")
-router.register("role-invites", RoleInviteViewSet, basename="role-invite")
-router.register("users-events-roles", UsersEventsRolesViewSet, basename="users-events-roles")
+registry.register("events", EventViewSet)
+registry.register("event-topics", EventTopicViewSet)
+registry.register("role-invites", RoleInviteViewSet)
+registry.register("users-events-roles", UsersEventsRolesViewSet)
 
 urlpatterns = [
     path("role-invites/accept-invite", AcceptInviteView.as_view(), name="accept-invite"),
     # One resource with the id "1": a document naming another id conflicts (409).
     path("settings", SettingsView.as_view(), {"pk": "1"}, name="settings"),
-    *router.urls,
 ]

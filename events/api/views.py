@@ -1,4 +1,4 @@
-from rest_framework import generics, mixins, permissions, viewsets
+from rest_framework import generics, mixins, permissions
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -8,6 +8,7 @@ from events import permissions as event_permissions
 from events import services
 from events.models import EventTopic, RoleInvite, Settings, UsersEventsRoles
 from openevent.api import PlainJSONView
+from openevent.viewsets import ResourceModelViewSet, ResourceViewSet
 
 from .serializers import (
     EventSerializer,
@@ -23,7 +24,26 @@ from .serializers import (
 EVENT_LIST_OPTIONS = {
     "ordering_fields": ["starts_at", "ends_at", "name", "created_at"],
     "search_fields": ["name", "location_name"],
-    "filter_fields": {"state": "state", "event-topic": "event_topic", "payment-currency": "payment_currency"},
+    "filter_fields": {
+        "name": "name",
+        "state": "state",
+        "event-topic": "event_topic",
+        "payment-currency": "payment_currency",
+        "starts-at": "starts_at",
+        "ends-at": "ends_at",
+        "location-name": "location_name",
+        "created-at": "created_at",
+    },
+}
+ROLE_INVITE_LIST_OPTIONS = {
+    "ordering_fields": ["created_at", "expires_at", "email"],
+    "search_fields": ["email"],
+    "filter_fields": {"status": "status", "event": "event", "email": "email"},
+}
+TEAM_LIST_OPTIONS = {
+    "ordering_fields": ["created_at"],
+    "search_fields": [],
+    "filter_fields": {"user": "user"},
 }
 JSON_API_DOCUMENT_KEYS = {"id", "type", "_meta"}
 
@@ -33,69 +53,81 @@ class IsSiteAdminOrReadOnly(permissions.BasePermission):
         return request.method in permissions.SAFE_METHODS or is_site_admin(request.user)
 
 
-class EventViewSet(viewsets.ModelViewSet):
+class EventViewSet(ResourceModelViewSet):
     """Anyone reads published events; a role on a draft shows it; event admins write."""
 
     serializer_class = EventSerializer
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    lookup_value_regex = r"\d+"
     ordering_fields = EVENT_LIST_OPTIONS["ordering_fields"]
     search_fields = EVENT_LIST_OPTIONS["search_fields"]
     filter_fields = EVENT_LIST_OPTIONS["filter_fields"]
 
-    def get_queryset(self):
-        return event_permissions.visible_events(self.request.user).select_related("event_topic")
+    @classmethod
+    def visible(cls, user):
+        return event_permissions.visible_events(user)
 
     def perform_destroy(self, instance):
         services.delete_event(self.request.user, instance)
 
     def _event_admin_list(self, queryset):
-        event = self.get_object()
+        event = generics.get_object_or_404(self.visible(self.request.user), pk=self.kwargs["pk"])
         if not event_permissions.is_event_admin(self.request.user, event):
             raise PermissionDenied("Only the event's owner and organizers see its team.")
-        page = self.paginate_queryset(queryset.filter(event=event).order_by("pk"))
+        listed = self.filter_queryset(queryset.filter(event=event).order_by("pk"))
+        page = self.paginate_queryset(self.prefetched(listed))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @action(detail=True, url_path="users-events-roles", serializer_class=UsersEventsRolesSerializer)
+    @action(
+        detail=True,
+        url_path="users-events-roles",
+        serializer_class=UsersEventsRolesSerializer,
+        **TEAM_LIST_OPTIONS,
+    )
     def users_events_roles(self, request, pk=None):
-        return self._event_admin_list(UsersEventsRoles.objects.select_related("user", "role", "event"))
+        return self._event_admin_list(UsersEventsRoles.objects.select_related("user", "role"))
 
-    @action(detail=True, url_path="role-invites", serializer_class=RoleInviteSerializer)
+    @action(
+        detail=True,
+        url_path="role-invites",
+        serializer_class=RoleInviteSerializer,
+        **ROLE_INVITE_LIST_OPTIONS,
+    )
     def role_invites(self, request, pk=None):
-        return self._event_admin_list(RoleInvite.objects.select_related("role", "event"))
+        return self._event_admin_list(RoleInvite.objects.select_related("role"))
 
 
-class EventTopicViewSet(viewsets.ModelViewSet):
+class EventTopicViewSet(ResourceModelViewSet):
     """Site admins write topics; anyone reads them and the published events under each."""
 
-    queryset = EventTopic.objects.all()
     serializer_class = EventTopicSerializer
     permission_classes = [IsSiteAdminOrReadOnly]
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    lookup_value_regex = r"\d+"
     ordering_fields = search_fields = ["name"]
-    filter_fields: dict[str, str] = {}
+    filter_fields = {"name": "name", "slug": "slug"}
+
+    @classmethod
+    def visible(cls, user):
+        return EventTopic.objects.all()
 
     @action(detail=True, serializer_class=EventSerializer, **EVENT_LIST_OPTIONS)
     def events(self, request, pk=None):
         topic = generics.get_object_or_404(self.get_queryset(), pk=pk)  # not filtered as events are
-        events = event_permissions.published_events().filter(event_topic=topic).select_related("event_topic")
-        page = self.paginate_queryset(self.filter_queryset(events))
+        events = event_permissions.published_events().filter(event_topic=topic)
+        page = self.paginate_queryset(self.prefetched(self.filter_queryset(events)))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
-class RoleInviteViewSet(viewsets.ModelViewSet):
+class RoleInviteViewSet(ResourceModelViewSet):
     """Event admins invite and edit pending invites; the invitee sees theirs and answers it."""
 
     serializer_class = RoleInviteSerializer
     permission_classes = [permissions.IsAuthenticated]
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    lookup_value_regex = r"\d+"
+    select_related = ("role",)
+    filter_fields = ROLE_INVITE_LIST_OPTIONS["filter_fields"]
+    ordering_fields = ROLE_INVITE_LIST_OPTIONS["ordering_fields"]
+    search_fields = ROLE_INVITE_LIST_OPTIONS["search_fields"]
 
-    filter_fields = {"status": "status", "event": "event"}
-
-    def get_queryset(self):
-        return event_permissions.visible_role_invites(self.request.user).select_related("event", "role")
+    @classmethod
+    def visible(cls, user):
+        return event_permissions.visible_role_invites(user)
 
     def perform_destroy(self, instance):
         services.delete_invite(self.request.user, instance)
@@ -141,17 +173,16 @@ class AcceptInviteView(PlainJSONView):
         )
 
 
-class UsersEventsRolesViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class UsersEventsRolesViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ResourceViewSet):
     """An event's team: its admins see each role and remove any but the owner's."""
 
     serializer_class = UsersEventsRolesSerializer
     permission_classes = [permissions.IsAuthenticated]
-    lookup_value_regex = r"\d+"
+    select_related = ("user", "role")
 
-    def get_queryset(self):
-        return event_permissions.visible_event_roles(self.request.user).select_related(
-            "user", "event", "role"
-        )
+    @classmethod
+    def visible(cls, user):
+        return event_permissions.visible_event_roles(user)
 
     def perform_destroy(self, instance):
         services.remove_role(self.request.user, instance)

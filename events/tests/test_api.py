@@ -64,12 +64,15 @@ def test_bad_event_attributes_are_422_with_pointers(api, user, attributes, point
     assert not Event.objects.exists()
 
 
-def test_an_unknown_topic_is_422(api, user):
+def test_an_unknown_topic_is_a_404_at_the_relationship(api, user):
     document = event_document()
     document["data"]["relationships"] = {"event-topic": {"data": {"type": "event-topic", "id": "999"}}}
     response = api.as_user(user).post("/v1/events", document)
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["source"]["pointer"] == "/data/relationships/event-topic"
+    assert response.status_code == 404
+    (error,) = response.json()["errors"]
+    assert error["source"]["pointer"] == "/data/relationships/event-topic"
+    assert error["detail"] == "Event topic: 999 not found"
+    assert not Event.objects.exists()
 
 
 def test_the_list_shows_published_events_and_the_drafts_one_has_a_role_on(api, user):

@@ -24,11 +24,23 @@ def assert_error_document(response, status: int, content_type: str = "applicatio
 
 
 @pytest.mark.parametrize("debug", [False, True])
-@pytest.mark.parametrize("path", ["/v1/", "/v1/nothing-here", "/v1/users/1/unknown"])
+@pytest.mark.parametrize("path", ["/v1/nothing-here", "/v1/users/1/unknown"])
 def test_unknown_api_urls_are_json_api_404s_even_in_debug(client, settings, debug, path):
     settings.DEBUG = debug
     assert_error_document(client.get(path), 404)
     assert_error_document(Client(enforce_csrf_checks=True).post(path), 404)
+
+
+@pytest.mark.parametrize("path", ["/v1", "/v1/"])
+def test_the_api_root_is_a_json_api_document_linking_each_collection(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.api+json"
+    document = response.json()
+    assert document["jsonapi"] == {"version": "1.0"}
+    assert document["links"]["event"] == "http://testserver/v1/events"
+    for url in document["links"].values():
+        assert client.get(url.removeprefix("http://testserver")).status_code in (200, 401)
 
 
 def test_unknown_pages_are_html_404s(client):

@@ -1,11 +1,11 @@
 from rest_framework import serializers as drf_serializers
-from rest_framework_json_api import serializers
 
+from openevent.resources import ResourceSerializer
 from remotelab import services
 from remotelab.models import LabScript
 
 
-class LabScriptSerializer(serializers.ModelSerializer):
+class LabScriptSerializer(ResourceSerializer):
     class Meta:
         model = LabScript
         resource_name = "lab-script"

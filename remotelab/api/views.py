@@ -1,11 +1,12 @@
 import json
 
-from rest_framework import parsers, permissions, renderers, status, viewsets
+from rest_framework import parsers, permissions, renderers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from openevent.api import PlainJSONView, error_object
 from openevent.ratelimit import RateLimited
+from openevent.viewsets import ResourceModelViewSet
 from remotelab import services
 from remotelab.functions import FUNCTIONS, FunctionError
 from remotelab.instrument import InstrumentError
@@ -57,18 +58,18 @@ class FunctionsView(PlainJSONView):
         )
 
 
-class LabScriptViewSet(viewsets.ModelViewSet):
+class LabScriptViewSet(ResourceModelViewSet):
     """A user's own scripts (others' are 404), and running them."""
 
     serializer_class = LabScriptSerializer
     permission_classes = [permissions.IsAuthenticated]
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    lookup_value_regex = r"\d+"
     ordering_fields = ["title", "updated_at", "created_at"]
     search_fields = ["title"]
+    filter_fields = {"title": "title"}
 
-    def get_queryset(self):
-        return visible_scripts(self.request.user)
+    @classmethod
+    def visible(cls, user):
+        return visible_scripts(user)
 
     def perform_destroy(self, instance):
         services.delete_script(self.request.user, instance)

@@ -1,15 +1,14 @@
-from rest_framework import exceptions
-from rest_framework_json_api import serializers
-from rest_framework_json_api.relations import ResourceRelatedField
-
 from accounts.models import User
 from events import permissions as event_permissions
 from events.api.serializers import VisibleEventField
+from openevent.resources import Relationship, ResourceSerializer
 from speakers import permissions, services
 from speakers.models import Session, Speaker, Sponsor, Track
 
+EVENT = "events.api.serializers.EventSerializer"
 
-class EventChildSerializer(serializers.ModelSerializer):
+
+class EventChildSerializer(ResourceSerializer):
     """An object of one event: the event is set when it is made and never moves."""
 
     def get_fields(self):
@@ -23,14 +22,14 @@ class EventChildSerializer(serializers.ModelSerializer):
         return self.context["request"].user
 
 
-class VisibleTrackField(ResourceRelatedField):
+class VisibleTrackField(Relationship):
     """Tracks of events the caller cannot see do not exist for them."""
 
     def get_queryset(self):
         return permissions.visible_tracks(self.context["request"].user)
 
 
-class TrackOrganizerField(ResourceRelatedField):
+class TrackOrganizerField(Relationship):
     """Users who may be made organizers of a track: track organizers of the caller's events."""
 
     def get_queryset(self):
@@ -43,8 +42,14 @@ class SessionSerializer(EventChildSerializer):
     # A draft event one may see but not submit to is a 404 from the service.
     event = VisibleEventField()
     track = VisibleTrackField(required=False, allow_null=True)
-    speakers = ResourceRelatedField(many=True, read_only=True)
-    creator = ResourceRelatedField(read_only=True)
+    speakers = Relationship(many=True, read_only=True)
+    creator = Relationship(read_only=True)
+
+    included_serializers = {
+        "event": EVENT,
+        "track": "speakers.api.serializers.TrackSerializer",
+        "speakers": "speakers.api.serializers.SpeakerSerializer",
+    }
 
     class Meta:
         model = Session
@@ -71,22 +76,13 @@ class SessionSerializer(EventChildSerializer):
         return services.update_session(self.actor, instance, **validated_data)
 
 
-class OwnSessionsField(ResourceRelatedField):
-    """Sessions a speaker gives. An unknown id is answered like one that is not the caller's."""
-
-    def to_internal_value(self, data):
-        try:
-            return super().to_internal_value(data)
-        except exceptions.ValidationError as error:
-            if isinstance(data, dict) and data.get("type") == "session":
-                raise exceptions.NotFound(f"Session: {data.get('id')} not found") from error
-            raise
-
-
 class SpeakerSerializer(EventChildSerializer):
     event = VisibleEventField()
-    sessions = OwnSessionsField(queryset=Session.objects.all(), many=True, required=False)
-    user = ResourceRelatedField(read_only=True)
+    # Any session exists here; the service answers one that is not the caller's as missing.
+    sessions = Relationship(queryset=Session.objects.all(), many=True, required=False)
+    user = Relationship(read_only=True)
+
+    included_serializers = {"event": EVENT, "sessions": SessionSerializer}
 
     class Meta:
         model = Speaker
@@ -111,11 +107,18 @@ class SpeakerSerializer(EventChildSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if not permissions.can_see_speaker_email(
-            self.actor, instance, self.context["administered_event_ids"]
+        if "email" in data and not permissions.can_see_speaker_email(
+            self.actor, instance, self.administered_event_ids
         ):
             data.pop("email")
         return data
+
+    @property
+    def administered_event_ids(self) -> set[int] | None:
+        """Asked once per request, however many speakers it shows (included ones too)."""
+        if "administered_event_ids" not in self.context:
+            self.context["administered_event_ids"] = permissions.administered_event_ids(self.actor)
+        return self.context["administered_event_ids"]
 
     def create(self, validated_data):
         sessions = validated_data.pop("sessions", [])
@@ -127,6 +130,8 @@ class SpeakerSerializer(EventChildSerializer):
 
 class SponsorSerializer(EventChildSerializer):
     event = VisibleEventField()
+
+    included_serializers = {"event": EVENT}
 
     class Meta:
         model = Sponsor
@@ -143,6 +148,8 @@ class SponsorSerializer(EventChildSerializer):
 class TrackSerializer(EventChildSerializer):
     event = VisibleEventField()
     organizers = TrackOrganizerField(many=True, required=False)
+
+    included_serializers = {"event": EVENT}
 
     class Meta:
         model = Track

@@ -1,101 +1,71 @@
-from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404
-from rest_framework import permissions, viewsets
+from rest_framework import permissions
 from rest_framework.response import Response
 
-from events import permissions as event_permissions
 from openevent.api import PlainJSONView
+from openevent.viewsets import ResourceModelViewSet
 from speakers import permissions as speaker_permissions
 from speakers import services
 
 from .serializers import SessionSerializer, SpeakerSerializer, SponsorSerializer, TrackSerializer
 
 
-class EventChildViewSet(viewsets.ModelViewSet):
-    """Objects of events: `visible(user)` decides what the caller sees, services what they change.
-    Routed at `/v1/<things>` and, for lists, at `/v1/events/{id}/<things>`."""
-
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    lookup_value_regex = r"\d+"
-    select_related: tuple[str, ...] = ()
-    filter_fields = {"event": "event"}
-
-    def visible(self, user):
-        raise NotImplementedError
-
-    def get_queryset(self):
-        queryset = self.visible(self.request.user)
-        if "event_pk" in self.kwargs:
-            visible_events = event_permissions.visible_events(self.request.user)
-            queryset = queryset.filter(event=get_object_or_404(visible_events, pk=self.kwargs["event_pk"]))
-        return queryset.select_related(*self.select_related).prefetch_related(*self.prefetched())
-
-    def prefetched(self) -> list:
-        """Many-relationships to prefetch, each showing only what the caller may see."""
-        return []
-
-
-class SessionViewSet(EventChildViewSet):
+class SessionViewSet(ResourceModelViewSet):
     serializer_class = SessionSerializer
-    select_related = ("event", "track", "creator")
     ordering_fields = ["title", "created_at", "state"]
-    filter_fields = {"event": "event", "state": "state", "track": "track", "level": "level"}
+    filter_fields = {
+        "event": "event",
+        "state": "state",
+        "track": "track",
+        "level": "level",
+        "title": "title",
+        "language": "language",
+        "created-at": "created_at",
+    }
     search_fields = ["title", "subtitle"]
 
-    def visible(self, user):
+    @classmethod
+    def visible(cls, user):
         return speaker_permissions.visible_sessions(user)
-
-    def prefetched(self):
-        return [Prefetch("speakers", queryset=speaker_permissions.visible_speakers(self.request.user))]
 
     def perform_destroy(self, instance):
         services.delete_session(self.request.user, instance)
 
 
-class SpeakerViewSet(EventChildViewSet):
+class SpeakerViewSet(ResourceModelViewSet):
     serializer_class = SpeakerSerializer
-    select_related = ("event", "user")
     ordering_fields = ["name", "created_at"]
+    filter_fields = {"event": "event", "name": "name", "organisation": "organisation", "country": "country"}
     search_fields = ["name", "organisation"]
 
-    def visible(self, user):
+    @classmethod
+    def visible(cls, user):
         return speaker_permissions.visible_speakers(user)
-
-    def prefetched(self):
-        return [Prefetch("sessions", queryset=speaker_permissions.visible_sessions(self.request.user))]
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["administered_event_ids"] = speaker_permissions.administered_event_ids(self.request.user)
-        return context
 
     def perform_destroy(self, instance):
         services.delete_speaker(self.request.user, instance)
 
 
-class SponsorViewSet(EventChildViewSet):
+class SponsorViewSet(ResourceModelViewSet):
     serializer_class = SponsorSerializer
-    select_related = ("event",)
     ordering_fields = ["level", "name"]
-    filter_fields = {"event": "event", "level": "level", "sponsor-type": "sponsor_type"}
+    filter_fields = {"event": "event", "name": "name", "level": "level", "sponsor-type": "sponsor_type"}
 
-    def visible(self, user):
+    @classmethod
+    def visible(cls, user):
         return speaker_permissions.visible_sponsors(user)
 
     def perform_destroy(self, instance):
         services.delete_sponsor(self.request.user, instance)
 
 
-class TrackViewSet(EventChildViewSet):
+class TrackViewSet(ResourceModelViewSet):
     serializer_class = TrackSerializer
-    select_related = ("event",)
     ordering_fields = ["name"]
+    filter_fields = {"event": "event", "name": "name"}
 
-    def visible(self, user):
+    @classmethod
+    def visible(cls, user):
         return speaker_permissions.visible_tracks(user)
-
-    def prefetched(self):
-        return ["organizers"]
 
     def perform_destroy(self, instance):
         services.delete_track(self.request.user, instance)

@@ -70,11 +70,11 @@ MAY_DELETE = MAY_CHANGE | {"sessions": {"coorganizer", "site_admin"}}
 # if they cannot (anonymous always gets 401).
 MAY_CREATE = {
     ("sessions", "P"): (set(ACTORS), None, None),
-    ("sessions", "D"): ({"coorganizer", "site_admin"}, 404, 422),
+    ("sessions", "D"): ({"coorganizer", "site_admin"}, 404, 404),  # Event: {id} not found
     ("speakers", "P"): ({"submitter", "coorganizer", "site_admin"}, 404, 404),  # Session: {id} not found
-    ("speakers", "D"): ({"coorganizer", "site_admin"}, 404, 422),
+    ("speakers", "D"): ({"coorganizer", "site_admin"}, 404, 404),
     ("sponsors", "P"): ({"coorganizer", "site_admin"}, 403, 403),
-    ("sponsors", "D"): ({"coorganizer", "site_admin"}, 403, 422),  # 422: no such event, for them
+    ("sponsors", "D"): ({"coorganizer", "site_admin"}, 403, 404),  # 404: no such event, for them
 }
 
 
