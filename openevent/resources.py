@@ -16,6 +16,7 @@ related and a relationship endpoint, and may be included (one dotted level deep)
 are `Relationship`s, which know their type once per request instead of once per row.
 """
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -111,6 +112,9 @@ class Relationship(ResourceRelatedField):
             ) from error
 
 
+_BUILT_FIELDS: dict[type, dict] = {}
+
+
 class ResourceSerializer(serializers.ModelSerializer):
     """A resource's serializer. What a row needs is planned once per serializer (once per
     request), not once per row: the sparse fieldset, and how each field reads its value, so plain
@@ -118,6 +122,13 @@ class ResourceSerializer(serializers.ModelSerializer):
     the renderer's (openevent.renderers), which reads their linkage for a whole page at once."""
 
     serializer_related_field = Relationship
+
+    def get_fields(self):
+        """DRF's fields, built from the model once per class and copied for each serializer."""
+        built = _BUILT_FIELDS.get(type(self))
+        if built is None:
+            built = _BUILT_FIELDS[type(self)] = super().get_fields()
+        return copy.deepcopy(built)
 
     @property
     def rendered_fields(self) -> list:
