@@ -11,6 +11,7 @@ from http import HTTPStatus
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from rest_framework import exceptions, renderers
+from rest_framework import filters as filters_drf
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
@@ -21,6 +22,7 @@ from rest_framework_json_api.exceptions import Conflict, rendered_with_json_api
 from rest_framework_json_api.pagination import JsonApiPageNumberPagination
 
 from openevent import errors
+from openevent.filtering import query_value
 from openevent.parsers import JSONParser
 from openevent.ratelimit import RateLimited
 from openevent.resources import API_PREFIX, BadQueryParameter
@@ -213,6 +215,22 @@ class OrderingFilter(MalformedQueryMixin, filters.OrderingFilter):
     pass
 
 
+class SearchFilter(filters_drf.SearchFilter):
+    """`filter[search]=some words`: every word must match one of the view's `search_fields`. More
+    than MAX_SEARCH_WORDS words, or text a query cannot hold, is a malformed request (400)."""
+
+    MAX_SEARCH_WORDS = 10
+
+    def get_search_terms(self, request):
+        try:
+            terms = super().get_search_terms(request)
+        except exceptions.ValidationError as error:
+            raise BadQueryParameter(self.search_param, " ".join(map(str, error.detail))) from error
+        if len(terms) > self.MAX_SEARCH_WORDS:
+            raise BadQueryParameter(self.search_param, f"Search for at most {self.MAX_SEARCH_WORDS} words.")
+        return terms
+
+
 class FieldFilter(BaseFilterBackend):
     """`filter[<name>]=<value>[,<value>...]` for the names a view maps to model fields in
     `filter_fields` (`{"event-topic": "event_topic"}`); any other filter but `filter[search]`,
@@ -225,14 +243,11 @@ class FieldFilter(BaseFilterBackend):
             if name is None or name == "search":
                 continue
             if name not in fields:
-                raise exceptions.ParseError(f"{param} is not a filter of this list.")
+                raise BadQueryParameter(param, f"{param} is not a filter of this list.")
             field = queryset.model._meta.get_field(fields[name])
-            # A relation's ids are checked as ids (in the database's range), never looked up (nor
-            # leaked); other values against the field's choices and validators.
-            checked = field.target_field if field.is_relation else field
             try:
-                values = [checked.clean(item, None) for item in value.split(",")]
+                values = [query_value(field, item) for item in value.split(",")]
             except DjangoValidationError as error:
-                raise exceptions.ParseError(f"{param}: {' '.join(error.messages)}") from error
+                raise BadQueryParameter(param, f"{param}: {' '.join(error.messages)}") from error
             queryset = queryset.filter(**{f"{fields[name]}__in": values})
         return queryset

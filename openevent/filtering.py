@@ -15,10 +15,12 @@ Anything else is a 400 naming the `filter` parameter.
 
 import json
 import math
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Lookup, Q
+from django.utils.timezone import is_naive, make_aware
 from rest_framework.filters import BaseFilterBackend
 
 from openevent.resources import BadQueryParameter, declared_relationships, registry
@@ -61,6 +63,38 @@ class Invalid(Exception):
     pass
 
 
+def query_value(field, value):
+    """`value` as `field` holds it, to compare with in a query; a ValidationError if it cannot be
+    one. A relation's ids are checked as ids (in the database's range), never looked up; a date
+    and time without an offset is in the site's time zone; text holds no NUL or lone surrogate,
+    which the databases refuse."""
+    if isinstance(value, str):
+        check_text(value)
+    checked = field.target_field if field.is_relation else field
+    try:
+        cleaned = checked.to_python(value)
+        if isinstance(cleaned, datetime):
+            if is_naive(cleaned):
+                cleaned = make_aware(cleaned)
+            cleaned.astimezone(UTC)  # an offset may take it out of the years Python counts
+        checked.run_validators(cleaned)
+        if checked.choices and cleaned not in {choice for choice, _ in checked.flatchoices}:
+            raise ValidationError(f"{value!r} is not one of the choices.")
+    except (TypeError, ValueError, OverflowError) as error:  # a value of another kind
+        raise ValidationError(f"{value!r} is not a value of {field.name}.") from error
+    return cleaned
+
+
+def check_text(text: str) -> None:
+    """A ValidationError for text no database column holds: a NUL, a lone surrogate."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValidationError("Text may not hold lone surrogates.") from error
+    if "\x00" in text:
+        raise ValidationError("Text may not hold NUL characters.")
+
+
 class Filterable:
     """What a filter may name on one resource: its fields, and its relationships to follow."""
 
@@ -101,6 +135,8 @@ class Filterable:
             return ~self.condition(node["not"], f"{where}.not", budget, depth + 1)
         if set(node) != {"name", "op", "val"}:
             raise Invalid(f"{where} must have name, op and val, or be an and, or or not")
+        if not isinstance(node["name"], str) or not isinstance(node["op"], str):
+            raise Invalid(f"{where}: name and op are strings")
         return self.comparison(node["name"], node["op"], node["val"], where, budget, depth)
 
     def all_of(self, nodes: list, where: str, budget: list[int], depth: int) -> Q:
@@ -157,18 +193,19 @@ class Filterable:
             or (isinstance(value, float) and not math.isfinite(value))
         ):
             raise Invalid(f"{where}.val must be a string, a finite number or a boolean")
-        checked = field.target_field if field.is_relation else field
         try:
-            return checked.clean(value, None)
+            return query_value(field, value)
         except ValidationError as error:
             raise Invalid(f"{where}.val: {' '.join(error.messages)}") from error
-        except (TypeError, ValueError, OverflowError) as error:  # a value of another type
-            raise Invalid(f"{where}.val: {value!r} is not a value of {field.name}") from error
 
     @staticmethod
     def pattern(value, where: str) -> str:
         if not isinstance(value, str) or len(value) > 200:
             raise Invalid(f"{where}.val: a pattern is a string of at most 200 characters")
+        try:
+            check_text(value)
+        except ValidationError as error:
+            raise Invalid(f"{where}.val: {' '.join(error.messages)}") from error
         escaping = False
         for character in value:
             if escaping and character not in "%_\\":

@@ -254,7 +254,7 @@ REST_FRAMEWORK = {
         "openevent.api.OrderingFilter",
         "openevent.api.FieldFilter",
         "openevent.filtering.OpenEventFilter",
-        "rest_framework.filters.SearchFilter",
+        "openevent.api.SearchFilter",
     ],
     "SEARCH_PARAM": "filter[search]",
 }

@@ -387,6 +387,16 @@ def test_like_patterns_escape_their_wildcards(api, world):
         '[{"name": "event", "op": "any", "val": {"name": "id", "op": "eq", "val": 1}}]',
         '[{"name": "event", "op": "has", "val": {"name": "sessions", "op": "any", "val": []}}]',
         '[{"and": []}]',
+        '[{"name": ["id"], "op": "eq", "val": 1}]',  # found by attacking the server
+        '[{"name": {"a": 1}, "op": "has", "val": {}}]',
+        '[{"name": "id", "op": ["eq"], "val": 1}]',
+        '[{"name": "title", "op": "eq", "val": "\\ud800"}]',
+        '[{"name": "title", "op": "ilike", "val": "\\ud800%"}]',
+        '[{"name": "title", "op": "eq", "val": "a\\u0000b"}]',
+        '[{"name": "title", "op": "in_", "val": ["\\ud800"]}]',
+        '[{"name": "event", "op": "has", "val": {"name": "name", "op": "eq", "val": "\\ud800"}}]',
+        '[{"name": "created-at", "op": "gt", "val": "0001-01-01T00:00:00+01:00"}]',
+        '[{"name": "created-at", "op": "gt", "val": "9999-12-31T23:59:59-01:00"}]',
         '[{"or": {"name": "id"}}]',
         "[" * 50 + "]" * 50,
         "[" * 100_000,
@@ -400,6 +410,28 @@ def test_a_malformed_filter_is_a_400_naming_the_parameter(api, world, value):
     (error,) = response.json()["errors"]
     assert error["source"] == {"parameter": "filter"}
     assert error["detail"].startswith("Invalid filter")
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "status"),
+    [  # found by attacking the server: each was a 500
+        ("/v1/events", "filter[starts-at]=2027-01-31", 200),  # a date alone: midnight in the site's zone
+        ("/v1/events", "filter[starts-at]=2027-01-31T01:00:00", 200),
+        ("/v1/events", "filter[starts-at]=9999-12-31T23:59:59", 400),
+        ("/v1/events", "filter[created-at]=0001-01-01T00:00:00%2B01:00", 400),
+        ("/v1/sessions", "filter[created-at]=9999-12-31T23:59:59-01:00", 400),
+        ("/v1/sessions", "filter[title]=a%00b", 400),
+        ("/v1/events", "filter[search]=" + "+".join(["a"] * 11), 400),
+        ("/v1/speakers", "filter[search]=" + "+".join(["a"] * 2000), 400),
+        ("/v1/events", "filter[search]=a%00", 400),
+        ("/v1/events", "filter[search]=" + "+".join(["a"] * 10), 200),
+    ],
+)
+def test_field_filters_and_search_take_only_what_a_query_can_hold(api, world, path, query, status):
+    response = get(as_actor(api, world, "site_admin"), f"{path}?{query}")
+    assert response.status_code == status, response.content[:300]
+    if status == 400:
+        assert response.json()["errors"][0]["source"]["parameter"].startswith("filter")
 
 
 # --- Paging ------------------------------------------------------------------------------------
