@@ -25,7 +25,7 @@ from openevent import errors
 from openevent.filtering import query_value
 from openevent.parsers import JSONParser
 from openevent.ratelimit import RateLimited
-from openevent.resources import API_PREFIX, BadQueryParameter
+from openevent.resources import API_PREFIX, BadQueryParameter, RelatedNotFound
 
 JSONAPI_MEDIA_TYPE = "application/vnd.api+json"
 
@@ -116,6 +116,8 @@ def exception_handler(exc, context):
         exc = exceptions.Throttled(wait=exc.retry_after)
     elif isinstance(exc, exceptions.AuthenticationFailed) and isinstance(exc.detail, dict):
         exc = _single_authentication_error(exc)
+    elif isinstance(exc, errors.NotFound) and exc.relationship:  # a related resource, as missing
+        exc = RelatedNotFound(str(exc), f"/data/relationships/{exc.relationship}")
     elif isinstance(exc, errors.DomainError):
         exc = next(api_error(str(exc)) for error, api_error in DOMAIN_ERRORS if isinstance(exc, error))
     response = drf_exception_handler(exc, context)

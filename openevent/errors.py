@@ -11,7 +11,12 @@ class Forbidden(DomainError):
 
 
 class NotFound(DomainError):
-    """The object does not exist, or the actor may not know that it does."""
+    """The object does not exist, or the actor may not know that it does. `relationship` names
+    the request's relationship that pointed at it, for the API's error pointer."""
+
+    def __init__(self, message: str = "", relationship: str | None = None):
+        super().__init__(message)
+        self.relationship = relationship
 
 
 class Conflict(DomainError):

@@ -18,6 +18,7 @@ from rest_framework_json_api.utils import format_field_names
 
 from openevent.resources import (
     API_PREFIX,
+    BadQueryParameter,
     ResourceSerializer,
     declared_relationships,
     registry,
@@ -25,6 +26,8 @@ from openevent.resources import (
     undeclared_to_many,
     wire_name,
 )
+
+MAX_INCLUDED = 1000  # resources in one document's `included`
 
 
 class Layout:
@@ -87,9 +90,19 @@ class JSONRenderer(jsonapi_renderers.JSONRenderer):
         )
         many = serializer is not resource_serializer
         instances = list(serializer.instance) if many else [serializer.instance]
-        primary = document.resources(
-            resource_serializer, rows if many else [rows], instances, document.includes
-        )
+        try:
+            primary = document.resources(
+                resource_serializer, rows if many else [rows], instances, document.includes
+            )
+        except BadQueryParameter as error:  # found while rendering: the answer becomes the error
+            response.status_code = error.status_code
+            error_object = {
+                "status": str(error.status_code),
+                "title": "Bad Request",
+                "detail": str(error.detail),
+            }
+            body = {"errors": [{**error_object, "source": error.source}]}
+            return renderers.JSONRenderer.render(self, body, accepted_media_type, renderer_context)
         body = {}
         if isinstance(data, dict) and data.get("links"):
             body["links"] = data["links"]
@@ -143,6 +156,12 @@ class Document:
                 target_ids = {pk for targets in linkage[name].values() for pk in targets}
             else:
                 target_ids = {getattr(instance, relationship.lookup) for instance in instances} - {None}
+            if len(self.included) + len(target_ids) > MAX_INCLUDED:
+                raise BadQueryParameter(
+                    "include",
+                    f"This include brings more than {MAX_INCLUDED} resources: ask for a smaller page, "
+                    f"or follow the relationships' related links, which page.",
+                )
             if target_ids:
                 self.include(relationship, target_ids, nested, serializer.context)
         return resources

@@ -19,7 +19,7 @@ are `Relationship`s, which know their type once per request instead of once per 
 import copy
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
@@ -55,13 +55,13 @@ class RelatedNotFound(exceptions.NotFound):
         self.source = {"pointer": pointer}
 
 
-@cache
+@lru_cache(maxsize=1024)  # bounded: query parameters bring names from anyone
 def wire_name(name: str) -> str:
     """The dasherized name a field has on the wire (`starts_at` → `starts-at`)."""
     return format_value(name, "dasherize")
 
 
-@cache
+@lru_cache(maxsize=1024)
 def python_name(name: str) -> str:
     return format_value(name, "underscore")
 
@@ -353,6 +353,20 @@ def parse_includes(request, serializer_class) -> dict:
             node = node.setdefault(relationship.name, {})
             current = relationship.target_serializer
     return tree
+
+
+def check_query_parameters(request) -> None:
+    """Each parameter once (the last of two would silently win), and paging by number and size."""
+    for parameter in request.query_params:
+        if len(request.query_params.getlist(parameter)) > 1:
+            raise BadQueryParameter(parameter, f"{parameter} is given more than once.")
+        if parameter in ("fields", "page") or (
+            parameter.startswith("page[") and parameter not in ("page[number]", "page[size]")
+        ):
+            raise BadQueryParameter(
+                parameter,
+                f"{parameter} is not a parameter of this API: see page[number], page[size], fields[type].",
+            )
 
 
 def check_sparse_fieldsets(request) -> None:

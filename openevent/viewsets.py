@@ -17,6 +17,7 @@ from openevent.resources import (
     API_PREFIX,
     Declared,
     Resource,
+    check_query_parameters,
     check_sparse_fieldsets,
     declared_relationships,
     parse_includes,
@@ -64,6 +65,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        check_query_parameters(request)
         self.includes = parse_includes(request, self.get_serializer_class())
         check_sparse_fieldsets(request)
 

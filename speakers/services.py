@@ -41,7 +41,7 @@ NOTIFY_SPEAKERS_ON = (State.ACCEPTED, State.REJECTED)
 
 def _require_submittable(actor: User, event: Event) -> None:
     if not permissions.may_submit_to(actor, event):
-        raise NotFound("Event not found.")
+        raise NotFound(f"Event: {event.pk} not found", relationship="event")
 
 
 def allowed_states(actor: User, session: Session) -> set[str]:
@@ -125,7 +125,7 @@ def _check_new_sessions(actor: User, event: Event, sessions: list[Session]) -> N
         own = session.creator_id == actor.pk and session.state in SUBMITTER_EDITABLE_STATES
         hidden = permissions.is_someone_elses_draft(actor, session)
         if session.event_id != event.pk or hidden or not (admin or own):
-            raise NotFound(f"Session: {session.pk} not found")
+            raise NotFound(f"Session: {session.pk} not found", relationship="sessions")
 
 
 def _save_speaker(speaker: Speaker, sessions: list[Session] | None) -> None:

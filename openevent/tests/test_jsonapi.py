@@ -19,7 +19,8 @@ from accounts.tests.factories import make_user
 from events import services as event_services
 from events.models import EventTopic, Role, UsersEventsRoles
 from events.tests.factories import make_event
-from openevent.resources import declared_relationships, registry, wire_name
+from openevent import renderers
+from openevent.resources import declared_relationships, python_name, registry, wire_name
 from openevent.tests.test_list_parameters import api_routes
 from remotelab.models import LabScript
 from speakers.models import Session, Speaker
@@ -551,3 +552,80 @@ def test_a_relationship_to_what_the_caller_cannot_see_is_a_404_like_a_missing_on
     assert error["detail"] == f"{target_type.capitalize()}: {target_id} not found"
     assert error["source"] == {"pointer": f"/data/relationships/{relationship}"}
     assert model.objects.count() == before
+
+
+# --- Found by attacking the server --------------------------------------------------------------
+
+
+def test_names_in_query_parameters_leave_nothing_behind(api, world):
+    """Unknown names are answered with a 400 and not kept: a cache of them grew without bound."""
+    for round_ in range(3):
+        names = ",".join(f"name-{round_}-{number}" for number in range(800))
+        assert get(api, with_query("/v1/sessions", **{"fields[session]": names})).status_code == 400
+        assert get(api, with_query("/v1/sessions", include=names)).status_code == 400
+    assert python_name.cache_info().currsize <= python_name.cache_info().maxsize
+    assert wire_name.cache_info().currsize <= wire_name.cache_info().maxsize
+
+
+def test_linking_a_hidden_session_is_answered_like_linking_a_missing_one(api, world):
+    """Someone else's draft, a session not one's own to link, and no session at all: one answer."""
+    answers = []
+    for session_id in [world.sessions["draft"].pk, world.sessions["pending"].pk, 999_999]:
+        document = {
+            "data": {
+                "type": "speaker",
+                "attributes": {"name": "Probe", "email": "probe@example.com"},
+                "relationships": {
+                    "event": {"data": {"type": "event", "id": str(world.ids["P"])}},
+                    "sessions": {"data": [{"type": "session", "id": str(session_id)}]},
+                },
+            }
+        }
+        response = api.as_user(world.users["other_user"]).post("/v1/speakers", document)
+        (error,) = response.json()["errors"]
+        answers.append(
+            (response.status_code, error["detail"].replace(str(session_id), "{id}"), error["source"])
+        )
+    assert answers == [(404, "Session: {id} not found", {"pointer": "/data/relationships/sessions"})] * 3
+
+
+def test_submitting_to_a_draft_one_sees_but_may_not_submit_to_is_answered_like_a_missing_event(api, world):
+    document = {
+        "data": {
+            "type": "session",
+            "attributes": {"title": "Talk"},
+            "relationships": {"event": {"data": {"type": "event", "id": str(world.ids["D"])}}},
+        }
+    }
+    response = api.as_user(world.users["track_organizer"]).post("/v1/sessions", document)
+    assert response.status_code == 404
+    (error,) = response.json()["errors"]
+    assert error["detail"] == f"Event: {world.ids['D']} not found"
+    assert error["source"] == {"pointer": "/data/relationships/event"}
+
+
+def test_an_include_too_big_for_one_document_is_a_400(api, world, monkeypatch):
+    monkeypatch.setattr(renderers, "MAX_INCLUDED", 1)
+    response = get(as_actor(api, world, "site_admin"), f"/v1/events/{world.ids['P']}?include=sessions")
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["source"] == {"parameter": "include"}
+    assert get(api, f"/v1/events/{world.ids['P']}?include=event-topic").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'filter=[]&filter=[{"name": "nope", "op": "eq", "val": 1}]',
+        "filter[state]=pending&filter[state]=accepted",
+        "fields[session]=title&fields[session]=state",
+        "page[limit]=1000",
+        "page[offset]=5",
+        "page=5",
+        "fields=title",
+    ],
+)
+def test_repeated_and_unknown_list_parameters_are_400(api, world, query):
+    response = get(as_actor(api, world, "site_admin"), f"/v1/sessions?{query}")
+    assert response.status_code == 400, response.content[:300]
+    assert "parameter" in response.json()["errors"][0]["source"]
