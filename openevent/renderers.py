@@ -5,8 +5,10 @@ DJA's renderer does the work of a field once per row (its type, its wire name, i
 through `reverse`, a serializer per included object). Here a type's layout is worked out once
 per request (`Layout`), the linkage of a to-many relationship is one query for the whole page
 (`Declared.target_ids`, through the target's `visible`), each included relationship is one
-query through its target's `visible` and one serializer pass, and links are the registered
-prefix plus the id. So `included` holds only what a direct GET of each object would show.
+query for the targets that linkage (or, for a to-one, the target's `visible`) admits and one
+serializer pass, and links are the registered prefix plus the id. So `included` holds only
+what a direct GET of each object would show. More than MAX_INCLUDED included resources is a
+400: a to-many relationship has no page of its own here (its related link has).
 """
 
 from functools import cached_property

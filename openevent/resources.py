@@ -8,8 +8,8 @@ what in one place, `visible(user)`. Everything else asks it:
 - a related endpoint (`/v1/sessions/{id}/speakers`, `/v1/sessions/{id}/event`): the target's
   collection, or object, narrowed to what the parent links to, once the parent is visible;
 - a relationship endpoint (`/v1/sessions/{id}/relationships/speakers`): the same, as linkage;
-- `include=speakers`: the included speakers are prefetched through the speakers' `visible`, so
-  `included` never shows what a direct GET would 404.
+- `include=speakers`: the included speakers are found through the speakers' `visible` (their
+  linkage is read through it), so `included` never shows what a direct GET would 404.
 
 A serializer declares its relationships in DJA's `included_serializers`; those get links, a
 related and a relationship endpoint, and may be included (one dotted level deep). Their fields
