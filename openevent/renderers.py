@@ -97,13 +97,10 @@ class JSONRenderer(jsonapi_renderers.JSONRenderer):
                 resource_serializer, rows if many else [rows], instances, document.includes
             )
         except BadQueryParameter as error:  # found while rendering: the answer becomes the error
+            from openevent.api import error_object  # not at the top: openevent.api imports DRF's views
+
             response.status_code = error.status_code
-            error_object = {
-                "status": str(error.status_code),
-                "title": "Bad Request",
-                "detail": str(error.detail),
-            }
-            body = {"errors": [{**error_object, "source": error.source}]}
+            body = {"errors": [{**error_object(error.status_code, error.detail), "source": error.source}]}
             return renderers.JSONRenderer.render(self, body, accepted_media_type, renderer_context)
         body = {}
         if isinstance(data, dict) and data.get("links"):
