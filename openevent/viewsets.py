@@ -73,7 +73,9 @@ class ResourceViewSet(viewsets.GenericViewSet):
         queryset = self.visible(self.request.user)
         if self.parent is not None:
             queryset = self.parent.narrow(queryset, self.parent_object)
-        return self.prefetched(queryset.select_related(*self.select_related))
+        if self.select_related:  # with no names, select_related() would follow every foreign key
+            queryset = queryset.select_related(*self.select_related)
+        return self.prefetched(queryset)
 
     def prefetched(self, queryset: QuerySet) -> QuerySet:
         """`queryset` with the relationships its serializer renders but does not declare (the
