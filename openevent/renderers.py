@@ -13,8 +13,10 @@ what a direct GET of each object would show. More than MAX_INCLUDED included res
 
 from functools import cached_property
 
+import orjson
 from rest_framework import renderers
 from rest_framework.relations import ManyRelatedField, RelatedField
+from rest_framework.utils.encoders import JSONEncoder
 from rest_framework_json_api import renderers as jsonapi_renderers
 from rest_framework_json_api.utils import format_field_names
 
@@ -30,6 +32,10 @@ from openevent.resources import (
 )
 
 MAX_INCLUDED = 1000  # resources in one document's `included`
+# orjson writes what DRF's compact UTF-8 json.dumps writes, ten times faster; what it does not know,
+# and datetimes (for DRF's format), it hands to DRF's encoder.
+ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+DRF_ENCODER = JSONEncoder()
 
 
 class Layout:
@@ -101,7 +107,7 @@ class JSONRenderer(jsonapi_renderers.JSONRenderer):
 
             response.status_code = error.status_code
             body = {"errors": [{**error_object(error.status_code, error.detail), "source": error.source}]}
-            return renderers.JSONRenderer.render(self, body, accepted_media_type, renderer_context)
+            return self.dump(body, accepted_media_type, renderer_context)
         body = {}
         if isinstance(data, dict) and data.get("links"):
             body["links"] = data["links"]
@@ -112,7 +118,15 @@ class JSONRenderer(jsonapi_renderers.JSONRenderer):
             body["included"] = [document.included[key] for key in sorted(document.included)]
         if isinstance(data, dict) and data.get("meta"):
             body["meta"] = format_field_names(data["meta"])
-        return renderers.JSONRenderer.render(self, body, accepted_media_type, renderer_context)
+        return self.dump(body, accepted_media_type, renderer_context)
+
+    def dump(self, body, accepted_media_type, renderer_context) -> bytes:
+        """`body` as DRF's JSONRenderer writes it: by orjson, unless asked to indent."""
+        if self.get_indent(accepted_media_type, renderer_context or {}) is not None:
+            return renderers.JSONRenderer.render(self, body, accepted_media_type, renderer_context)
+        content = orjson.dumps(body, default=DRF_ENCODER.default, option=ORJSON_OPTIONS)
+        # As DRF does, so that the JSON is JavaScript too.
+        return content.replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029")
 
 
 class Document:
@@ -172,8 +186,10 @@ class Document:
             targets = relationship.target_serializer.Meta.model._default_manager.all()
         else:  # a foreign key: the target may be one the caller does not see
             targets = target.viewset.visible(self.request.user)
-        targets = targets.filter(pk__in=missing).prefetch_related(
-            *undeclared_to_many(relationship.target_serializer)
+        targets = (  # in no order: `included` is sorted by type and id
+            targets.filter(pk__in=missing)
+            .order_by()
+            .prefetch_related(*undeclared_to_many(relationship.target_serializer))
         )
         objects = list(targets)
         serializer = relationship.target_serializer(objects, many=True, context=context)

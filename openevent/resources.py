@@ -13,7 +13,9 @@ what in one place, `visible(user)`. Everything else asks it:
 
 A serializer declares its relationships in DJA's `included_serializers`; those get links, a
 related and a relationship endpoint, and may be included (one dotted level deep). Their fields
-are `Relationship`s, which know their type once per request instead of once per row.
+are `Relationship`s, which know their type once per request instead of once per row. Those
+whose targets anyone who sees the parent sees too (a session's speakers) are named in the
+serializer's `seen_with_parent`: their linkage is read without the targets' visibility filter.
 """
 
 import copy
@@ -128,7 +130,7 @@ class ResourceSerializer(serializers.ModelSerializer):
         built = _BUILT_FIELDS.get(type(self))
         if built is None:
             built = _BUILT_FIELDS[type(self)] = super().get_fields()
-        return copy.deepcopy(built)
+        return {name: _copy_field(field) for name, field in built.items()}
 
     @property
     def rendered_fields(self) -> list:
@@ -154,6 +156,16 @@ class ResourceSerializer(serializers.ModelSerializer):
         return row
 
 
+def _copy_field(field):
+    """A field of its own for one serializer. DRF's deepcopy builds each field anew through its
+    __init__; a copy of the object does, as binding sets what differs on the copy and nothing
+    changes a field's settings in place. A field that holds another (a to-many relationship's
+    child, a nested serializer's fields) is bound to it, so that one is built anew."""
+    if isinstance(field, serializers.ManyRelatedField | serializers.BaseSerializer):
+        return copy.deepcopy(field)
+    return copy.copy(field)
+
+
 def _model_field(field, attribute):
     try:
         return field.parent.Meta.model._meta.get_field(attribute) if attribute else None
@@ -166,6 +178,7 @@ def _is_declared_to_many(field, declared) -> bool:
 
 
 SKIPPED = object()  # a field that leaves itself out of the row
+PLAIN_TYPES = (str, bool, int)
 # DRF fields that hand a str, bool or int value on unchanged.
 PLAIN_REPRESENTATIONS = {
     drf_fields.CharField.to_representation,
@@ -194,7 +207,7 @@ def _reader(field, timezone):
 
         def read_plain(instance):
             value = getattr(instance, attribute)
-            return value if value is None or isinstance(value, str | bool | int) else read_with_drf(instance)
+            return value if value is None or isinstance(value, PLAIN_TYPES) else read_with_drf(instance)
 
         return read_plain
     if (
@@ -236,6 +249,7 @@ class Declared:
     target_serializer: type
     with_data: bool  # its linkage is rendered always, not only when it is included
     lookup: str
+    seen_with_parent: bool  # who sees the parent sees all these targets: no need to ask `visible`
 
     @property
     def wire(self) -> str:
@@ -247,10 +261,13 @@ class Declared:
 
     def target_ids(self, user, parent_ids) -> dict:
         """{parent id: [target id, ...]} for these parents, among the targets the user may see:
-        one query, no model objects, in the targets' order."""
-        visible = registry[self.target_type].viewset.visible(user)
+        one query, no model objects, in the targets' order. The parents must be visible to the user."""
+        if self.seen_with_parent:
+            targets = self.target_serializer.Meta.model._default_manager.all()
+        else:
+            targets = registry[self.target_type].viewset.visible(user)
         linkage = {parent_id: [] for parent_id in parent_ids}
-        for parent_id, target_id in visible.filter(**{f"{self.lookup}__in": parent_ids}).values_list(
+        for parent_id, target_id in targets.filter(**{f"{self.lookup}__in": parent_ids}).values_list(
             self.lookup, "pk"
         ):
             linkage[parent_id].append(target_id)
@@ -282,6 +299,7 @@ def declared_relationships(serializer_class) -> dict[str, Declared]:
             with_data=not isinstance(field, SkipDataMixin)
             and not isinstance(getattr(field, "child_relation", None), SkipDataMixin),
             lookup=_lookup(serializer_class.Meta.model, field.source, many),
+            seen_with_parent=name in getattr(serializer_class, "seen_with_parent", ()),
         )
     return declared
 

@@ -47,6 +47,7 @@ class EventSerializer(ResourceSerializer):
         "sponsors": "speakers.api.serializers.SponsorSerializer",
         "tracks": "speakers.api.serializers.TrackSerializer",
     }
+    seen_with_parent = {"sponsors", "tracks"}  # who sees an event sees these (visible_sponsors, ...)
 
     class Meta:
         model = Event

@@ -50,6 +50,7 @@ class SessionSerializer(EventChildSerializer):
         "track": "speakers.api.serializers.TrackSerializer",
         "speakers": "speakers.api.serializers.SpeakerSerializer",
     }
+    seen_with_parent = {"speakers"}  # who sees a session sees its speakers (visible_speakers)
 
     class Meta:
         model = Session
