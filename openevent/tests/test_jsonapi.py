@@ -195,6 +195,34 @@ def check_links_lead_where_they_say_and_agree(api, world, actor, path):
                 )
 
 
+@pytest.mark.parametrize("actor", ACTORS)
+def test_who_sees_a_parent_sees_the_targets_said_to_be_seen_with_it(world, actor):
+    """A relationship in a serializer's `seen_with_parent` has its linkage read without the
+    targets' visibility filter: every target of a parent the actor sees must be one they see."""
+    from django.contrib.auth.models import AnonymousUser
+
+    user = world.users[actor] or AnonymousUser()
+    checked = []
+    for resource in registry.resources.values():
+        for relationship in declared_relationships(resource.serializer_class).values():
+            if not relationship.seen_with_parent:
+                continue
+            target = registry[relationship.target_type]
+            parents = resource.viewset.visible(user).values("pk")
+            linked = target.serializer_class.Meta.model._default_manager.filter(
+                **{f"{relationship.lookup}__in": parents}
+            )
+            hidden = linked.exclude(pk__in=target.viewset.visible(user).values("pk"))
+            assert not hidden.exists(), (resource.prefix, relationship.name, list(hidden))
+            checked.append((resource.prefix, relationship.name, linked.exists()))
+    assert {(prefix, name) for prefix, name, _ in checked} == {
+        ("events", "sponsors"),
+        ("events", "tracks"),
+        ("sessions", "speakers"),
+    }
+    assert all(found for _, _, found in checked)  # the world links a visible parent to each
+
+
 @pytest.mark.parametrize("path", LISTS)
 def test_sparse_fieldsets_by_wire_names(api, world, path):
     type_ = LISTS[path]
