@@ -17,6 +17,16 @@ def _isolated(settings):
     cache.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _connections_closed_after_each_request():
+    """Threads that outlive a test (the ASGI handler's, channels') would keep their connections to
+    the test database past the tests (CONN_MAX_AGE), and PostgreSQL refuses to drop a database
+    with sessions: here each request closes its connection. The dict is the connections' own."""
+    from django.conf import settings
+
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
 class JSONClient(APIClient):
     """An API client that sends JSON:API documents by default, or plain JSON with `plain=True`."""
 

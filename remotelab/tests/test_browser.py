@@ -9,7 +9,6 @@ import time
 import pytest
 from channels.routing import ProtocolTypeRouter
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-from django.core.asgi import get_asgi_application
 
 from accounts.tests.factories import DEFAULT_PASSWORD, make_user
 from openevent.asgi import application
@@ -41,7 +40,7 @@ def site():
 
     app = ProtocolTypeRouter(
         {
-            "http": ASGIStaticFilesHandler(get_asgi_application()),
+            "http": ASGIStaticFilesHandler(application.application_mapping["http"]),
             "websocket": application.application_mapping["websocket"],
         }
     )
