@@ -54,10 +54,11 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# One server process: with one client connection, then with two (the process never waits).
+# One server process with one client connection, then the production layout's two processes
+# with a connection each.
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/lists.py
-	$(BIN)/python bench/lists.py --concurrency 2
+	$(BIN)/python bench/lists.py --processes 2
 	$(BIN)/python bench/reset_timing.py
 
 requirements: $(VENV)/.dev-installed
