@@ -135,7 +135,9 @@ def check_credentials(*, email: str, password: str, ip_address: str) -> User:
     """The active user with this email and password, for the API's and the pages' logins.
 
     Failed attempts count per address and per IP; past either limit every attempt is refused
-    with RateLimited until the window passes, whatever the password, so guessing stalls.
+    with RateLimited until the window passes, whatever the password, so guessing stalls. An
+    attempt is counted before the password is checked, and uncounted if it succeeds, so that
+    concurrent guesses cannot all pass the limit while the first ones are being checked.
     """
     email = normalize_email(email)
     window = settings.LOGIN_LIMIT_WINDOW
@@ -143,13 +145,19 @@ def check_credentials(*, email: str, password: str, ip_address: str) -> User:
         ("login-ip", ip_address, settings.LOGIN_LIMIT_PER_IP),
         ("login-email", email, settings.LOGIN_LIMIT_PER_EMAIL),
     ]
-    for scope, identity, limit in limits:
-        ratelimit.check(scope, identity, limit, window)
+    reserved = []
+    try:
+        for scope, identity, limit in limits:
+            reserved.append(ratelimit.reserve(scope, identity, limit, window))
+    except ratelimit.RateLimited:
+        for key in reserved:
+            ratelimit.release(key)
+        raise
     user = authenticate(email=email, password=password)
     if user is None:
-        for scope, identity, _ in limits:
-            ratelimit.record(scope, identity, window)
         raise InvalidCredentials("No active account has this email and password.")
+    for key in reserved:
+        ratelimit.release(key)
     return user
 
 

@@ -1,6 +1,7 @@
 """Rate limits kept in Django's cache (Redis in production, shared by every worker): requests
 counted in fixed windows, and budgets (of seconds of a device's time, say) spent in sliding ones."""
 
+import contextlib
 import hashlib
 import ipaddress
 import math
@@ -53,6 +54,23 @@ def check(scope: str, identity: str, limit: int, window: int) -> None:
     key, retry_after = _window(scope, identity, window)
     if cache.get(key, 0) >= limit:
         raise RateLimited(retry_after)
+
+
+def reserve(scope: str, identity: str, limit: int, window: int) -> str:
+    """Count an attempt before it is made, so that concurrent ones cannot all pass a check made
+    before any is counted; raise RateLimited (the attempt uncounted) past the `limit`. Returns
+    the key to `release` an attempt that turns out not to count."""
+    key, retry_after = _window(scope, identity, window)
+    if _add(key, 1, window) > limit:
+        release(key)
+        raise RateLimited(retry_after)
+    return key
+
+
+def release(key: str) -> None:
+    """Uncount an attempt `reserve` counted (in its own window, even if a new one has begun)."""
+    with contextlib.suppress(ValueError):  # its window has expired
+        cache.decr(key)
 
 
 def hit(scope: str, identity: str, limit: int, window: int) -> None:

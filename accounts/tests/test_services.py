@@ -1,6 +1,8 @@
+import collections
 import contextlib
 import hashlib
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -92,6 +94,48 @@ def test_failed_logins_are_limited_per_ip(user, settings):
     with pytest.raises(RateLimited):
         log_in(ip="192.0.2.1")
     assert log_in(ip="192.0.2.2")
+
+
+def test_concurrent_guesses_cannot_pass_the_limit_while_the_first_are_checked(settings, monkeypatch):
+    """Requests are served by many threads at once: guesses made together, each checking its
+    password for a while, must not all pass a limit that none of them has been counted against."""
+    settings.LOGIN_LIMIT_PER_EMAIL = 10
+    checking = threading.Barrier(10, timeout=5)  # the first ten check their passwords together
+
+    def slow_authenticate(**credentials):
+        with contextlib.suppress(threading.BrokenBarrierError):
+            checking.wait()
+        return None
+
+    monkeypatch.setattr(services, "authenticate", slow_authenticate)
+    outcomes, start = collections.Counter(), threading.Barrier(30)
+
+    def guess(number):
+        start.wait()
+        try:
+            services.check_credentials(
+                email="ada@example.com", password=f"guess {number}", ip_address="10.3.9.1"
+            )
+        except (services.InvalidCredentials, RateLimited) as error:
+            outcomes[type(error)] += 1
+
+    threads = [threading.Thread(target=guess, args=(number,)) for number in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == {services.InvalidCredentials: 10, RateLimited: 20}
+
+
+def test_a_login_refused_by_one_limit_is_not_counted_by_the_other(user, settings):
+    settings.LOGIN_LIMIT_PER_EMAIL, settings.LOGIN_LIMIT_PER_IP = 1, 2
+    with pytest.raises(services.InvalidCredentials):
+        log_in("guess", ip="192.0.2.7")
+    for _ in range(3):
+        with pytest.raises(RateLimited):
+            log_in("guess", ip="192.0.2.7")  # refused for the address: not a guess from this IP
+    with pytest.raises(services.InvalidCredentials):
+        log_in("guess", email="someone@example.com", ip="192.0.2.7")
 
 
 def test_successful_logins_are_not_limited(user, settings):
