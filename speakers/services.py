@@ -224,10 +224,14 @@ def save_track(actor: User, track: Track, organizers: list[User] | None = None, 
         ]
         if refused:
             raise ValidationError({"organizers": [f"{refused[0]} is not a track organizer of this event."]})
-    with transaction.atomic():
-        track.save()
-        if organizers is not None:
-            track.organizers.set(organizers)
+    try:
+        with transaction.atomic():
+            track.save()
+            if organizers is not None:
+                track.organizers.set(organizers)
+    except IntegrityError:  # the name taken meanwhile, past full_clean's check
+        track.validate_constraints()  # raises the ValidationError that check gives now
+        raise
     return track
 
 

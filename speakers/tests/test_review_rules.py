@@ -182,3 +182,28 @@ def test_services_refuse_what_the_admin_form_checks(event, owner):
         services.change_state(
             outsider, Session.objects.create(event=event, title="T", state="pending"), "accepted"
         )
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_a_track_name_taken_meanwhile_is_a_422_not_a_500(api, event, owner, monkeypatch, method):
+    """Two requests naming tracks alike at once: the other one saves after this one's checks."""
+    track = Track.objects.create(event=event, name="Software")
+    document = {"data": {"type": "track", "attributes": {"name": "Hardware"}}}
+    if method == "post":
+        path = "/v1/tracks"
+        document["data"]["relationships"] = {"event": {"data": {"type": "event", "id": str(event.pk)}}}
+    else:
+        path = f"/v1/tracks/{track.pk}"
+        document["data"]["id"] = str(track.pk)
+    checked = Track.full_clean
+
+    def checked_then_taken(self, *args, **kwargs):
+        checked(self, *args, **kwargs)
+        Track.objects.create(event=event, name="Hardware")
+
+    monkeypatch.setattr(Track, "full_clean", checked_then_taken)
+    response = getattr(api.as_user(owner), method)(path, document)
+    assert response.status_code == 422, response.content
+    assert "already exists" in response.json()["errors"][0]["detail"]
+    names = Track.objects.filter(event=event).values_list("name", flat=True)
+    assert sorted(names) == ["Hardware", "Software"]
