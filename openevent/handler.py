@@ -10,6 +10,8 @@ their turn) from the signal to closing the response; only sending the answer goe
 loop. The threads keep their database connections between requests (CONN_MAX_AGE).
 """
 
+import asyncio
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import async_to_sync, sync_to_async
@@ -30,16 +32,31 @@ class ASGIHandler(asgi.ASGIHandler):
         super().load_middleware(is_async=False)
 
     async def __call__(self, scope, receive, send):
+        """Serve the request once a thread is free, unless its client has gone by then. A client's
+        `Daphne-Root-Path` header is not trusted: the site is served under FORCE_SCRIPT_NAME."""
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
         try:
             body_file = await self.read_body(receive)
         except RequestAborted:
             return
-        await sync_to_async(self.serve, thread_sensitive=False, executor=self.threads)(scope, body_file, send)
+        scope = {**scope, "root_path": "", "headers": with_content_length(scope["headers"], body_file)}
+        abandoned = threading.Event()
+        serve = sync_to_async(self.serve, thread_sensitive=False, executor=self.threads)
+        serving = asyncio.ensure_future(serve(scope, body_file, send, abandoned))
+        gone = asyncio.ensure_future(client_gone(receive))
+        await asyncio.wait([serving, gone], return_when=asyncio.FIRST_COMPLETED)
+        if serving.done():
+            gone.cancel()
+            serving.result()
+        else:  # a request still waiting for its thread is dropped when it gets one; one begun ends
+            abandoned.set()
 
-    def serve(self, scope, body_file, send) -> None:
+    def serve(self, scope, body_file, send, abandoned: threading.Event) -> None:
         """The request's whole life on this thread, as `WSGIHandler.__call__` lives it."""
+        if abandoned.is_set():
+            body_file.close()
+            return
         set_script_prefix(asgi.get_script_prefix(scope))
         signals.request_started.send(sender=self.__class__, scope=scope)
         request, response = self.create_request(scope, body_file)
@@ -53,3 +70,19 @@ class ASGIHandler(asgi.ASGIHandler):
         finally:
             response.close()
             body_file.close()
+
+
+async def client_gone(receive) -> None:
+    """Return when the client disconnects: after the body, that is all daphne sends."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def with_content_length(headers: list, body_file) -> list:
+    """The request's headers, with the length of a body that came without one (chunked), which
+    Django reads only by its Content-Length."""
+    if any(name.lower() == b"content-length" for name, _ in headers):
+        return headers
+    size = body_file.seek(0, 2)
+    body_file.seek(0)
+    return [*headers, (b"content-length", str(size).encode())] if size else headers

@@ -1,11 +1,13 @@
 """The ASGI handler daphne serves HTTP with (openevent.handler): the answers Django's test client
 gets, each request living on one worker thread from its start to its close."""
 
+import asyncio
 import json
 import threading
 
 import pytest
 from asgiref.sync import async_to_sync
+from asgiref.testing import ApplicationCommunicator
 from channels.testing import HttpCommunicator
 from django.core import signals
 from django.test import Client
@@ -13,6 +15,7 @@ from django.test import Client
 from accounts.tests.factories import DEFAULT_PASSWORD, make_user
 from events.tests.factories import make_topic
 from openevent.asgi import application
+from openevent.handler import ASGIHandler
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the handler's threads see committed rows
 
@@ -68,3 +71,87 @@ def test_a_request_lives_on_one_worker_thread_from_start_to_close():
         signals.request_started.disconnect(started)
         signals.request_finished.disconnect(finished)
     assert threads["started"] == threads["finished"] != threading.get_ident()
+
+
+def http_scope(path: str, method: str = "GET", headers=(), **extra) -> dict:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+        **extra,
+    }
+
+
+@async_to_sync
+async def exchange(app, scope: dict, *messages: dict) -> list[dict]:
+    """What `app` sends back for `messages`, once it has finished by itself."""
+    communicator = ApplicationCommunicator(app, scope)
+    for message in messages:
+        await communicator.send_input(message)
+    try:
+        await asyncio.wait_for(asyncio.shield(communicator.future), timeout=5)
+    finally:
+        await communicator.wait(timeout=0)  # a TimeoutError above fails the test; this cleans up
+    answer = []
+    while not communicator.output_queue.empty():
+        answer.append(await communicator.receive_output())
+    return answer
+
+
+def test_a_request_whose_client_left_while_it_waited_for_a_thread_is_not_served(settings):
+    settings.HTTP_THREADS = 1
+    handler, served, busy = ASGIHandler(), [], threading.Event()
+    handler.threads.submit(busy.wait)  # its one thread is taken
+
+    def started(**kwargs):
+        served.append(kwargs["scope"]["path"])
+
+    signals.request_started.connect(started)
+    try:
+        request = {"type": "http.request", "body": b""}
+        assert exchange(handler, http_scope("/v1/events"), request, {"type": "http.disconnect"}) == []
+        busy.set()
+        handler.threads.submit(lambda: None).result()  # the thread has taken the abandoned request
+    finally:
+        busy.set()
+        signals.request_started.disconnect(started)
+        handler.threads.shutdown()
+    assert served == []
+
+
+def test_a_chunked_body_is_read_like_one_with_its_length():
+    user = make_user()
+    credentials = json.dumps({"email": user.email, "password": DEFAULT_PASSWORD}).encode()
+    scope = http_scope(
+        "/v1/auth/login",
+        "POST",
+        [(b"content-type", b"application/json"), (b"transfer-encoding", b"chunked")],
+    )
+    chunks = [credentials[:10], credentials[10:]]
+    start, body = exchange(
+        application,
+        scope,
+        {"type": "http.request", "body": chunks[0], "more_body": True},
+        {"type": "http.request", "body": chunks[1]},
+    )
+    assert start["status"] == 200
+    assert "access_token" in json.loads(body["body"])
+
+
+def test_a_root_path_from_the_client_is_not_trusted():
+    """daphne takes a root path from a `Daphne-Root-Path` header, which anyone may send."""
+    start, body = exchange(
+        application, http_scope("/login/", root_path="/evil"), {"type": "http.request", "body": b""}
+    )
+    assert start["status"] == 200
+    assert b'href="/evil' not in body["body"]
+    assert b'action="/login/' in body["body"] or b'href="/' in body["body"]
