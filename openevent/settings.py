@@ -206,6 +206,9 @@ REMOTELAB_INSTRUMENT_BUDGET_WINDOW = int(os.environ.get("REMOTELAB_INSTRUMENT_BU
 # A call whose turn at the PSLab has not come in this many seconds is refused (503); keep it
 # below REMOTELAB_INSTRUMENT_TIMEOUT, a web process's wait for the instrument worker's answer.
 REMOTELAB_INSTRUMENT_WAIT = float(os.environ.get("REMOTELAB_INSTRUMENT_WAIT", 5))
+# A function string (POST /v1/remotelab/eval, the websocket's eval) holds its thread while it waits
+# for the PSLab: a web process lets this many wait (or run) at once, each user one; past it, 503.
+REMOTELAB_INSTRUMENT_MAX_WAITING = int(os.environ.get("REMOTELAB_INSTRUMENT_MAX_WAITING", 4))
 REMOTELAB_SCRIPT_TIMEOUT = int(os.environ.get("REMOTELAB_SCRIPT_TIMEOUT", 20))  # wall-clock seconds
 REMOTELAB_SCRIPT_CPU_SECONDS = int(os.environ.get("REMOTELAB_SCRIPT_CPU_SECONDS", 5))
 REMOTELAB_SCRIPT_MEMORY_BYTES = int(os.environ.get("REMOTELAB_SCRIPT_MEMORY_MB", 256)) * 1024 * 1024

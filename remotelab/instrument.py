@@ -178,16 +178,23 @@ def _queue(function: LabFunction, arguments: list, user: str) -> Future:
     return _device.submit(user, functools.partial(_charged, function, arguments, user))
 
 
-def _charged(function: LabFunction, arguments: list, user: str):
-    """Run the call if `user` has instrument time left, and charge them the time it takes."""
+def check_budget(user: str) -> None:
+    """Raise OverBudget if `user` has no instrument time left now."""
     budget, window = settings.REMOTELAB_INSTRUMENT_BUDGET, settings.REMOTELAB_INSTRUMENT_BUDGET_WINDOW
     if retry_after := ratelimit.budget_wait(BUDGET_SCOPE, user, budget, window):
         raise OverBudget(retry_after)
+
+
+def _charged(function: LabFunction, arguments: list, user: str):
+    """Run the call if `user` has instrument time left (it may have run out while the call
+    waited), and charge them the time it takes."""
+    check_budget(user)
     started = time.monotonic()
     try:
         return _call(function, arguments)
     finally:
-        ratelimit.spend(BUDGET_SCOPE, user, time.monotonic() - started, window)
+        spent = time.monotonic() - started
+        ratelimit.spend(BUDGET_SCOPE, user, spent, settings.REMOTELAB_INSTRUMENT_BUDGET_WINDOW)
 
 
 def _call(function: LabFunction, arguments: list):

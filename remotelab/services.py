@@ -3,11 +3,13 @@
 A user's function strings and their scripts' instrument calls share one budget of instrument
 time and one line at the PSLab (remotelab.instrument)."""
 
+import contextlib
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
@@ -23,6 +25,11 @@ RUNS_PER_HOUR = 120
 # One script at a time per user (in this process), so nobody holds every sandbox slot.
 _running: set[int] = set()
 _running_lock = threading.Lock()
+# A function call holds its caller's thread (a web request's) while it waits for the PSLab, or for
+# the instrument worker's answer: in this process each user has one under way at most, and all
+# users REMOTELAB_INSTRUMENT_MAX_WAITING, so calls never hold more of the process's threads.
+_calling: set[int] = set()
+_calling_lock = threading.Lock()
 
 
 def _require_lab_user(user: User) -> None:
@@ -34,11 +41,32 @@ def call_function(user: User, source: object):
     """Run one function string such as "get_voltage('CH1')" on the PSLab; its JSON-safe result.
 
     Raises FunctionError for anything but one whitelisted call with valid literal arguments,
-    OverBudget (a RateLimited) past the user's instrument time and InstrumentError when the
-    PSLab cannot be had."""
+    OverBudget (a RateLimited) past the user's instrument time, Conflict while the user has a
+    call under way already, and InstrumentError when the PSLab cannot be had (or too many calls
+    wait for it), each at once rather than after a wait."""
     _require_lab_user(user)
     function, arguments = parse(source)
-    return instrument.run(function, arguments, str(user.pk))
+    instrument.check_budget(str(user.pk))
+    with _calling_slot(user):
+        return instrument.run(function, arguments, str(user.pk))
+
+
+@contextlib.contextmanager
+def _calling_slot(user: User) -> Iterator[None]:
+    """Hold one of this process's places for a function call under way, the user's one."""
+    with _calling_lock:
+        if user.pk in _calling:
+            raise Conflict(
+                "You have a function call waiting for the PSLab already. Wait for its answer first."
+            )
+        if len(_calling) >= settings.REMOTELAB_INSTRUMENT_MAX_WAITING:
+            raise instrument.InstrumentError(instrument.BUSY)
+        _calling.add(user.pk)
+    try:
+        yield
+    finally:
+        with _calling_lock:
+            _calling.discard(user.pk)
 
 
 def run_code(

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from openevent.api import PlainJSONView, error_object
+from openevent.errors import Conflict
 from openevent.ratelimit import RateLimited
 from openevent.viewsets import ResourceModelViewSet
 from remotelab import services
@@ -33,6 +34,8 @@ class EvalView(PlainJSONView):
             result = services.call_function(request.user, data["function"])
         except FunctionError as error:
             return _failure(422, str(error), "/function")
+        except Conflict as error:  # the user's previous call is still under way
+            return _failure(409, str(error))
         except RateLimited as error:  # past the user's instrument time
             response = _failure(429, str(error))
             response["Retry-After"] = str(error.retry_after)

@@ -1,6 +1,7 @@
 """The PSLab is shared fairly (issue 8, point 6): one user hammering it with slow calls from many
 threads, sockets or web processes neither starves another user's quick call nor goes past
-their budget of instrument time; scripts' calls spend the same budget."""
+their budget of instrument time; scripts' calls spend the same budget. Nor do function strings
+waiting for the PSLab hold every thread of a web process."""
 
 import asyncio
 import os
@@ -72,13 +73,19 @@ def eval_call(api, function):
     return api.post("/v1/remotelab/eval", {"function": function}, plain=True)
 
 
+def from_elsewhere(user, function: str):
+    """`user`'s call as the PSLab gets it from another web process (or a script): one process lets a
+    user's function strings wait one at a time."""
+    return instrument.run(*parse(function), str(user.pk))
+
+
 @pytest.mark.parametrize("queued", [2, 6])
 def test_a_hammered_pslab_serves_another_user_after_at_most_one_of_the_hammerers_calls(bench, queued):
     hammerer, other = make_user(), make_user()
     with ThreadPoolExecutor(queued + 2) as pool:
-        first = pool.submit(services.call_function, hammerer, "hold()")
+        first = pool.submit(from_elsewhere, hammerer, "hold()")
         assert bench.holding.wait(10)
-        more = [pool.submit(services.call_function, hammerer, "hold()") for _ in range(queued)]
+        more = [pool.submit(from_elsewhere, hammerer, "hold()") for _ in range(queued)]
         until(lambda: waiting(hammerer) == queued)
         quick = pool.submit(services.call_function, other, "quick()")
         until(lambda: waiting(other) == 1)
@@ -89,7 +96,8 @@ def test_a_hammered_pslab_serves_another_user_after_at_most_one_of_the_hammerers
 
 
 def test_looping_slow_captures_do_not_hold_up_another_users_get_voltage(monkeypatch):
-    """The attack as reported: captures looping in several threads of one account."""
+    """The attack as reported: captures looping in several threads of one account (here, as if
+    from several web processes)."""
     served = []
 
     def noted(function):
@@ -106,7 +114,7 @@ def test_looping_slow_captures_do_not_hold_up_another_users_get_voltage(monkeypa
 
     def hammer():
         for _ in range(2):
-            services.call_function(hammerer, fast_capture)
+            from_elsewhere(hammerer, fast_capture)
 
     with ThreadPoolExecutor(5) as pool:
         loops = [pool.submit(hammer) for _ in range(5)]
@@ -231,6 +239,137 @@ def test_a_call_that_cannot_have_the_pslab_in_time_is_503_and_never_runs(api, se
     assert "busy" in busy.json()["errors"][0]["detail"]
     assert eval_call(api, "quick()").status_code == 200
     assert bench.served == ["hold", "quick"]  # the refused call was dropped, not run late
+
+
+# A function string holds its web request's thread while it waits for the PSLab (or for the
+# instrument worker's answer), so a process lets each user wait once and only so many wait at all.
+
+
+def client(api, user):
+    """Another API client, as `user`, for a request of its own thread."""
+    return type(api)().as_user(user)
+
+
+def quickly(request) -> tuple:
+    """The response to `request()` and whether it came at once (not after a wait for the PSLab)."""
+    started = time.monotonic()
+    response = request()
+    return response, time.monotonic() - started < 3  # the PSLab wait is 5 s
+
+
+def test_a_users_second_eval_while_the_first_waits_is_409_at_once(api, bench):
+    user = make_user()
+    with ThreadPoolExecutor(2) as pool:
+        held = pool.submit(services.call_function, make_user(), "hold()")
+        assert bench.holding.wait(10)
+        first = pool.submit(eval_call, client(api, user), "quick()")
+        until(lambda: waiting(user) == 1)
+        second, at_once = quickly(lambda: eval_call(api.as_user(user), "quick()"))
+        assert waiting(user) == 1  # the second never joined the line
+        bench.release.set()
+        assert held.result(10) == "held"
+        assert first.result(10).json() == {"status": True, "result": "quick", "stringified": False}
+    assert (second.status_code, at_once) == (409, True)
+    [error] = second.json()["errors"]
+    assert error["status"] == "409"
+    assert "waiting for the PSLab already" in error["detail"]
+    assert eval_call(api, "quick()").status_code == 200  # once the first has its answer
+    assert bench.served == ["hold", "quick", "quick"]
+
+
+def test_past_the_process_cap_an_eval_is_503_busy_at_once(api, bench, settings):
+    cap = settings.REMOTELAB_INSTRUMENT_MAX_WAITING
+    assert cap == 4  # the default
+    holder, *others = [make_user() for _ in range(cap)]
+    extra = make_user()
+    with ThreadPoolExecutor(cap) as pool:
+        held = pool.submit(eval_call, client(api, holder), "hold()")
+        assert bench.holding.wait(10)
+        calls = [pool.submit(eval_call, client(api, user), "quick()") for user in others]
+        until(lambda: all(waiting(user) == 1 for user in others))
+        refused, at_once = quickly(lambda: eval_call(api.as_user(extra), "quick()"))
+        assert waiting(extra) == 0  # never queued
+        bench.release.set()
+        assert held.result(10).json()["result"] == "held"
+        assert [call.result(10).json()["result"] for call in calls] == ["quick"] * (cap - 1)
+    assert (refused.status_code, at_once) == (503, True)
+    body = refused.json()
+    assert body["status"] is False
+    assert body["errors"][0]["detail"] == instrument.BUSY
+    assert eval_call(api, "quick()").status_code == 200  # room again
+    assert bench.served == ["hold"] + ["quick"] * cap
+
+
+def test_an_over_budget_user_is_refused_at_once_without_queueing(api, bench, settings):
+    settings.REMOTELAB_INSTRUMENT_BUDGET = 0.5
+    user = make_user()
+    ratelimit.spend(instrument.BUDGET_SCOPE, str(user.pk), 1.0, settings.REMOTELAB_INSTRUMENT_BUDGET_WINDOW)
+    with ThreadPoolExecutor(1) as pool:
+        held = pool.submit(services.call_function, make_user(), "hold()")
+        assert bench.holding.wait(10)
+        refused, at_once = quickly(lambda: eval_call(api.as_user(user), "quick()"))
+        assert waiting(user) == 0
+        bench.release.set()
+        assert held.result(10) == "held"
+    assert (refused.status_code, at_once) == (429, True)
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert "instrument time" in refused.json()["errors"][0]["detail"]
+    settings.REMOTELAB_INSTRUMENT_BUDGET = 20
+    assert eval_call(api, "quick()").status_code == 200  # the refusal held no slot
+    assert bench.served == ["hold", "quick"]
+
+
+def test_calls_that_fail_or_time_out_give_their_slots_back(api, bench, settings, monkeypatch):
+    settings.REMOTELAB_INSTRUMENT_MAX_WAITING = 2  # the holder and one more
+    settings.REMOTELAB_INSTRUMENT_WAIT = 0.2
+
+    def broken(lab):
+        raise RuntimeError("the PSLab went away")
+
+    monkeypatch.setitem(FUNCTIONS, "broken", LabFunction("broken", (), "A test's.", broken))
+    api.as_user(make_user())
+    for _ in range(3):  # were a slot kept, the second would be 409 and the third 503
+        failed = eval_call(api, "broken()")
+        assert failed.status_code == 503
+        assert "went away" in failed.json()["errors"][0]["detail"]
+    with ThreadPoolExecutor(1) as pool:
+        held = pool.submit(services.call_function, make_user(), "hold()")
+        assert bench.holding.wait(10)
+        for _ in range(3):  # each waits its 0.2 s, is withdrawn and gives its slot back
+            timed_out = eval_call(api, "quick()")
+            assert timed_out.status_code == 503
+            assert timed_out.json()["errors"][0]["detail"] == instrument.BUSY
+        bench.release.set()
+        assert held.result(10) == "held"
+    assert eval_call(api, "quick()").status_code == 200
+    assert eval_call(api.as_user(make_user()), "quick()").status_code == 200
+
+
+def test_a_wait_for_the_instrument_workers_answer_takes_a_slot_too(api, settings, monkeypatch):
+    settings.REMOTELAB_INSTRUMENT_PROCESS = "worker"
+    settings.REMOTELAB_INSTRUMENT_MAX_WAITING = 2
+    asked, answer = threading.Semaphore(0), threading.Event()
+
+    def ask_worker(name, arguments, user):  # as if the worker were slow to answer, then did not
+        asked.release()
+        answer.wait(10)
+        raise instrument.InstrumentError("The instrument process did not answer.")
+
+    monkeypatch.setattr(instrument, "ask_worker", ask_worker)
+    first, second, third = make_user(), make_user(), make_user()
+    with ThreadPoolExecutor(2) as pool:
+        calls = [pool.submit(eval_call, client(api, user), "get_resistance()") for user in (first, second)]
+        for _ in calls:
+            assert asked.acquire(timeout=10)  # both wait for the worker's answer
+        again, again_at_once = quickly(lambda: eval_call(api.as_user(first), "get_resistance()"))
+        over, over_at_once = quickly(lambda: eval_call(api.as_user(third), "get_resistance()"))
+        answer.set()
+        assert [call.result(10).status_code for call in calls] == [503, 503]
+    assert (again.status_code, again_at_once) == (409, True)
+    assert (over.status_code, over_at_once) == (503, True)
+    assert over.json()["errors"][0]["detail"] == instrument.BUSY
+    monkeypatch.setattr(instrument, "ask_worker", lambda name, arguments, user: 10_000.0)
+    assert eval_call(api.as_user(first), "get_resistance()").json()["result"] == 10_000.0
 
 
 # Production's shape: one instrument worker serves every web process (remotelab.tests.conftest).
