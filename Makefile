@@ -48,6 +48,7 @@ run: $(VENV)/.base-installed system-packages
 test: $(VENV)/.dev-installed test-system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn > /dev/null
 	$(BIN)/pytest
 
 lint: $(VENV)/.dev-installed

@@ -189,6 +189,30 @@ class Pagination(JsonApiPageNumberPagination):
         response.data["meta"]["count"] = self.page.paginator.count
         return response
 
+    def get_paginated_response_schema(self, schema):
+        link = {"type": "string", "format": "uri", "nullable": True}
+        whole_number = {"type": "integer", "minimum": 0}
+        pagination = {name: whole_number for name in ("page", "pages", "count")}
+        return {
+            "type": "object",
+            "properties": {
+                "data": schema,
+                "links": {
+                    "type": "object",
+                    "properties": dict.fromkeys(("first", "last", "next", "prev"), link),
+                },
+                "meta": {
+                    "type": "object",
+                    "properties": {
+                        "count": whole_number,
+                        "pagination": {"type": "object", "properties": pagination},
+                    },
+                    "required": ["count", "pagination"],
+                },
+            },
+            "required": ["data", "links", "meta"],
+        }
+
 
 def _page_parameter(parameter: str, value: str, maximum: int | None) -> int:
     if not (value.isascii() and value.isdigit()) or len(value) > 18 or int(value) < 1:

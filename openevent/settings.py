@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "orders",
     "forms_builder",
     "remotelab",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc as static files: the docs need no CDN
 ]
 
 MIDDLEWARE = [
@@ -257,6 +259,19 @@ REST_FRAMEWORK = {
         "openevent.api.SearchFilter",
     ],
     "SEARCH_PARAM": "filter[search]",
+    "DEFAULT_SCHEMA_CLASS": "openevent.schema.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "OpenEvent API",
+    "DESCRIPTION": "JSON:API 1.0 with dasherized names; the wire contract is shared/docs/API.md.",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["openevent.schema.without_aliases"],
 }
 JSON_API_FORMAT_FIELD_NAMES = "dasherize"
 JSON_API_FORMAT_TYPES = "dasherize"

@@ -7,7 +7,9 @@ from django.db import models
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, viewsets
+from rest_framework import serializers as fields
 from rest_framework.renderers import JSONRenderer as PlainJSONRenderer
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -25,6 +27,7 @@ from openevent.resources import (
     resource_type,
     undeclared_to_many,
 )
+from openevent.schema import plain
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,17 @@ class ApiRootView(APIView):
 
     renderer_classes = [LinkageRenderer]
 
+    @extend_schema(
+        summary="The API's entry: a link to every resource collection (anyone)",
+        responses={
+            200: plain(
+                "ApiRoot",
+                jsonapi=fields.DictField(),
+                meta=fields.DictField(),
+                links=fields.DictField(child=fields.URLField()),
+            )
+        },
+    )
     def get(self, request):
         base = request.build_absolute_uri(API_PREFIX)
         collections = {

@@ -1,4 +1,6 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, permissions
+from rest_framework import serializers as fields
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -6,6 +8,7 @@ from accounts import services
 from accounts.permissions import visible_users
 from openevent.api import PlainJSONView
 from openevent.ratelimit import client_ip
+from openevent.schema import MESSAGE, plain
 from openevent.viewsets import ResourceViewSet
 
 from .serializers import (
@@ -58,6 +61,11 @@ class CredentialsView(PlainJSONView):
 class LoginView(CredentialsView):
     """`POST /v1/auth/login {"email", "password"}` → `{"access_token", "refresh_token"}`."""
 
+    @extend_schema(
+        summary="Log in: an access and a refresh token for an email and password (anyone)",
+        request=LoginSerializer,
+        responses={200: plain("Tokens", access_token=fields.CharField(), refresh_token=fields.CharField())},
+    )
     def post(self, request):
         data = self.validated(LoginSerializer)
         try:
@@ -69,6 +77,11 @@ class LoginView(CredentialsView):
 class TokenRefreshView(CredentialsView):
     """`POST /v1/auth/token/refresh {"refresh_token"}` → `{"access_token"}`."""
 
+    @extend_schema(
+        summary="A new access token for a refresh token (anyone)",
+        request=TokenRefreshSerializer,
+        responses={200: plain("AccessToken", access_token=fields.CharField())},
+    )
     def post(self, request):
         data = self.validated(TokenRefreshSerializer)
         try:
@@ -83,6 +96,18 @@ class VerifyEmailView(PlainJSONView):
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(
+        summary="Confirm an email address with the emailed token (anyone)",
+        request=TokenSerializer,
+        responses={
+            200: plain(
+                "VerifiedEmail",
+                id=fields.CharField(),
+                email=fields.EmailField(),
+                is_verified=fields.BooleanField(),
+            )
+        },
+    )
     def post(self, request):
         user = services.verify_email(token=self.validated(TokenSerializer)["token"])
         return Response({"id": str(user.pk), "email": user.email, "is_verified": user.is_verified})
@@ -93,6 +118,11 @@ class ResendVerificationView(PlainJSONView):
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(
+        summary="Mail the logged-in user a new confirmation link (logged-in users)",
+        request=None,
+        responses={200: MESSAGE},
+    )
     def post(self, request):
         services.send_verification_email(request.user)
         return Response({"message": f"A confirmation link is on its way to {request.user.email}."})
@@ -104,11 +134,23 @@ class PasswordResetView(PlainJSONView):
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(
+        summary="Ask for a password reset email (anyone; the answer is the same for any address)",
+        request=PasswordResetRequestSerializer,
+        responses={200: MESSAGE},
+    )
     def post(self, request):
         data = self.validated(PasswordResetRequestSerializer)
         services.request_password_reset(email=data["email"], ip_address=client_ip(request))
         return Response({"message": "If an account has this email address, a reset link is on its way."})
 
+    @extend_schema(
+        summary="Set a new password with the emailed reset token (anyone)",
+        request=PasswordResetSerializer,
+        responses={
+            200: plain("ResetUser", id=fields.CharField(), email=fields.EmailField(), name=fields.CharField())
+        },
+    )
     def patch(self, request):
         data = self.validated(PasswordResetSerializer)
         user = services.reset_password(token=data["token"], password=data["password"])

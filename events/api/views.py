@@ -1,4 +1,6 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, permissions
+from rest_framework import serializers as fields
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -8,6 +10,7 @@ from events import permissions as event_permissions
 from events import services
 from events.models import EventTopic, RoleInvite, Settings, UsersEventsRoles
 from openevent.api import PlainJSONView
+from openevent.schema import plain
 from openevent.viewsets import ResourceModelViewSet, ResourceViewSet
 
 from .serializers import (
@@ -159,6 +162,19 @@ class AcceptInviteView(PlainJSONView):
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(
+        summary="Accept a role invite with the emailed token (the invited, logged in)",
+        request=InviteTokenSerializer,
+        responses={
+            200: plain(
+                "AcceptedInvite",
+                id=fields.CharField(),
+                status=fields.CharField(),
+                event=fields.CharField(),
+                role=fields.CharField(),
+            )
+        },
+    )
     def post(self, request):
         token = self.validated(InviteTokenSerializer)["token"]
         invite = services.find_invite(token)

@@ -499,7 +499,8 @@ def test_every_list_endpoint_is_in_the_table(api, world):
             continue
         path = "/" + re.sub(r"\(\?P<\w+>[^)]*\)|<[^>]+>", "<id>", route)
         response = api.get(path.replace("<id>", str(world.ids["P"])))
-        body = response.json() if response.status_code == 200 else {}
+        answers_json = response.get("Content-Type", "").split(";")[0].endswith("json")  # not the docs
+        body = response.json() if response.status_code == 200 and answers_json else {}
         if isinstance(body, dict) and isinstance(body.get("data"), list):
             assert path in known, f"{path} lists resources but is not in LISTS"
 

@@ -1,12 +1,15 @@
 import json
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, permissions, renderers, status
+from rest_framework import serializers as fields
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from openevent.api import PlainJSONView, error_object
 from openevent.errors import Conflict
 from openevent.ratelimit import RateLimited
+from openevent.schema import plain
 from openevent.viewsets import ResourceModelViewSet
 from remotelab import services
 from remotelab.functions import FUNCTIONS, FunctionError
@@ -28,6 +31,18 @@ class EvalView(PlainJSONView):
     permission_classes = [permissions.IsAuthenticated]
     body_key = None
 
+    @extend_schema(
+        summary="Run one PSLab function string, such as get_voltage('CH1') (logged-in users)",
+        request=FunctionCallSerializer,
+        responses={
+            200: plain(
+                "FunctionResult",
+                status=fields.BooleanField(),
+                result=fields.JSONField(),
+                stringified=fields.BooleanField(),
+            )
+        },
+    )
     def post(self, request):
         data = self.validated(FunctionCallSerializer)
         try:
@@ -52,6 +67,18 @@ class FunctionsView(PlainJSONView):
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(
+        summary="The PSLab functions one may call, with their signatures (logged-in users)",
+        responses={
+            200: plain(
+                "LabFunction",
+                many=True,
+                name=fields.CharField(),
+                signature=fields.CharField(),
+                doc=fields.CharField(),
+            )
+        },
+    )
     def get(self, request):
         return Response(
             [

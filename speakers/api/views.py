@@ -1,12 +1,17 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions
+from rest_framework import serializers as fields
 from rest_framework.response import Response
 
 from openevent.api import PlainJSONView
+from openevent.schema import plain
 from openevent.viewsets import ResourceModelViewSet
 from speakers import permissions as speaker_permissions
 from speakers import services
 
 from .serializers import SessionSerializer, SpeakerSerializer, SponsorSerializer, TrackSerializer
+
+STATE_TABLE = fields.DictField(child=fields.ListField(child=fields.CharField()))
 
 
 class SessionViewSet(ResourceModelViewSet):
@@ -76,6 +81,10 @@ class SessionStatesView(PlainJSONView):
 
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(
+        summary="The session state machine: where each side may move a session from each state (anyone)",
+        responses={200: plain("SessionStates", organizer=STATE_TABLE, submitter=STATE_TABLE)},
+    )
     def get(self, request):
         def table(transitions):
             return {state: sorted(targets) for state, targets in transitions.items()}

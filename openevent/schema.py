@@ -1,0 +1,351 @@
+"""The OpenAPI description of /v1, generated from the code: drf-spectacular, with
+drf-spectacular-jsonapi's JSON:API parameters, made to describe the documents this API writes
+(openevent.renderers) rather than DJA's.
+
+- A resource object has a string `id`, a `self` link when its type has endpoints, attributes
+  by their wire names (none required in an answer: sparse fieldsets leave any out) and
+  relationships: linkage as `data` (an identifier, null where the relationship may be empty, or
+  a list), and `self`/`related` links for the declared ones.
+- A document holds `data`, the `included` resources of the types its includes reach, and on a
+  list the paging `links` and `meta`.
+- JWT bearer tokens and the session cookie are its security schemes.
+"""
+
+import re
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import (
+    ResolvedComponent,
+    build_array_type,
+    build_object_type,
+    build_parameter_type,
+)
+from drf_spectacular.utils import inline_serializer
+from drf_spectacular_jsonapi.schemas.openapi import DjangoJsonApiFilterExtension, JsonApiAutoSchema
+from rest_framework import fields as drf_fields
+from rest_framework.relations import ManyRelatedField, RelatedField
+from rest_framework_json_api.utils import get_resource_type_from_model
+
+from openevent.resources import (
+    ResourceSerializer,
+    declared_relationships,
+    readable_field_names,
+    registry,
+    resource_type,
+    wire_name,
+)
+
+URI = {"type": "string", "format": "uri"}
+RELATIONSHIP_LINKS = build_object_type(properties={"self": URI, "related": URI}, required=["self", "related"])
+
+
+def type_member(type_: str) -> dict:
+    """A resource object's `type`: a pattern rather than a one-value enum, which drf-spectacular
+    would hoist into one clashing `TypeEnum` component per type."""
+    return {"type": "string", "pattern": f"^{re.escape(type_)}$", "example": type_}
+
+
+def identifier(type_: str) -> dict:
+    return build_object_type(
+        properties={"type": type_member(type_), "id": {"type": "string"}},
+        required=["type", "id"],
+        additionalProperties=False,
+    )
+
+
+class JWTScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.JWTAuthentication"
+    name = "jwt"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "`POST /v1/auth/login` answers an access token; send `Authorization: JWT <token>` "
+            "(or `Bearer`).",
+        }
+
+
+# It describes DJA's django-filter backend, which this API does without (openevent.filtering).
+DjangoJsonApiFilterExtension.optional = True
+
+
+def without_aliases(endpoints):
+    """drf-spectacular's preprocessing hook: `/v1` answers as `/v1/` does; the schema has the latter."""
+    return [endpoint for endpoint in endpoints if endpoint[0] != "/v1"]
+
+
+class LinkedOnlyField(OpenApiSerializerFieldExtension):
+    """A to-many relationship rendered as links (openevent.schema.relationship_object maps it)."""
+
+    target_class = "rest_framework_json_api.relations.HyperlinkedRelatedField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string"}
+
+
+class AutoSchema(JsonApiAutoSchema):
+    """Every /v1 view's schema: resources as this API renders them; a plain-JSON action
+    (openevent.api.PlainJSONView) with its request's fields under the view's `body_key`; a
+    relationship endpoint (openevent.viewsets.RelationshipView) with its linkage."""
+
+    @property
+    def relationship(self):
+        """The relationship a relationship endpoint shows, else None."""
+        from openevent.viewsets import RelationshipView  # not at the top: DRF's settings import this
+
+        return self.view.parent.relationship if isinstance(self.view, RelationshipView) else None
+
+    def get_request_serializer(self):
+        return None if self.relationship else super().get_request_serializer()
+
+    def get_response_serializers(self):
+        relationship = self.relationship
+        if relationship is None:
+            return super().get_response_serializers()
+        if self.method != "GET":
+            return {403: ERROR_DOCUMENT}
+        linkage = identifier(relationship.target_type)
+        data = build_array_type(linkage) if relationship.many else {**linkage, "nullable": True}
+        return {
+            200: build_object_type(
+                properties={"data": data, "links": RELATIONSHIP_LINKS}, required=["data", "links"]
+            )
+        }
+
+    def _get_response_bodies(self, direction="response"):
+        """The answers drf-spectacular finds, and the error documents this operation may answer."""
+        responses = super()._get_response_bodies(direction)
+        media_type = self.map_renderers("media_type")[0]
+        component = ResolvedComponent(
+            name="ErrorDocument", type=ResolvedComponent.SCHEMA, schema=ERROR_DOCUMENT, object="ErrorDocument"
+        )
+        self.registry.register_on_missing(component)
+        for status, description in self.error_answers().items():
+            responses.setdefault(
+                str(status), {"description": description, "content": {media_type: {"schema": component.ref}}}
+            )
+        return responses
+
+    def error_answers(self) -> dict[int, str]:
+        """Which errors the operation may answer, by what every /v1 view does (openevent.api,
+        openevent.viewsets), and those its view names in `error_answers`."""
+        answers = {}
+        unsafe = self.method not in ("GET", "HEAD", "OPTIONS")
+        resource = self.resource_serializer is not None or self.relationship is not None
+        if resource or unsafe:
+            answers[400] = "A query parameter or the body cannot be read."
+        if self.view.get_authenticators():
+            answers[401] = "Credentials are missing, wrong or expired."
+        if unsafe or self._requires_login():
+            answers[403] = "The caller may not do this (or the CSRF check failed for a session)."
+        if "{" in self.path or (resource and self.method == "GET"):
+            answers[404] = "Nothing by that id for this caller, or a page past the last."
+        if unsafe and self.method != "DELETE" and self.relationship is None:
+            answers[422] = "The body does not validate: each error points at its field."
+        answers.update(getattr(self.view, "error_answers", {}))
+        return dict(sorted(answers.items()))
+
+    def _requires_login(self) -> bool:
+        from rest_framework.permissions import AllowAny
+
+        return not all(isinstance(permission, AllowAny) for permission in self.view.get_permissions())
+
+    def get_summary(self):
+        relationship = self.relationship
+        if relationship is None:
+            return super().get_summary()
+        if self.method != "GET":
+            return f"Refused: {relationship.wire} changes with its resource"
+        return f"The linkage of {relationship.wire}"
+
+    @property
+    def resource_serializer(self):
+        """A resource view set's serializer class, else None (a plain-JSON action, a relationship)."""
+        get_class = getattr(self.view, "get_serializer_class", None)
+        serializer_class = get_class() if get_class else None
+        if isinstance(serializer_class, type) and issubclass(serializer_class, ResourceSerializer):
+            return serializer_class
+        return None
+
+    def _process_override_parameters(self, direction="request"):
+        """`include` and `fields[...]` on a resource's GETs, as this API reads them."""
+        parameters = super(JsonApiAutoSchema, self)._process_override_parameters(direction)
+        serializer_class = self.resource_serializer
+        if self.method != "GET" or serializer_class is None:
+            return parameters
+        includes = include_paths(serializer_class)
+        if includes:
+            parameters["include", "query"] = build_parameter_type(
+                name="include",
+                location="query",
+                schema=build_array_type({"type": "string", "enum": includes}),
+                explode=False,
+                description="Related resources to include (comma-separated), one dotted level deep.",
+            )
+        for type_, target in reachable_types(serializer_class).items():
+            name = f"fields[{type_}]"
+            fields = sorted(wire_name(field) for field in readable_field_names(target) if field != "id")
+            parameters[name, "query"] = build_parameter_type(
+                name=name,
+                location="query",
+                schema=build_array_type({"type": "string", "enum": fields}),
+                explode=False,
+                description=f"The fields of each {type_} to answer with (comma-separated).",
+            )
+        return parameters
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        key = getattr(self.view, "body_key", None)  # a plain-JSON action's
+        if key and schema:
+            return build_object_type(properties={key: schema}, required=[key]), True
+        return schema, required
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super(JsonApiAutoSchema, self)._map_basic_serializer(serializer, direction)
+        if not isinstance(serializer, ResourceSerializer):
+            return schema
+        return resource_object(serializer, schema["properties"], direction, self.method)
+
+    def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):
+        response = super(JsonApiAutoSchema, self)._get_response_for_code(
+            serializer, status_code, media_types, direction
+        )
+        content = response.get("content", {}).get("application/vnd.api+json")
+        child = getattr(serializer, "child", serializer)
+        if not content or not isinstance(child, ResourceSerializer):
+            return response
+        name = self._get_serializer_name(child, direction)
+        paginated = self.get_paginated_name(name)
+        if content["schema"].get("$ref") == f"#/components/schemas/{paginated}":  # a page (Pagination)
+            self.registry[(paginated, ResolvedComponent.SCHEMA)].schema["properties"]["included"] = (
+                self.included(child)
+            )
+            return response
+        component = ResolvedComponent(
+            name=f"{name}Document",
+            type=ResolvedComponent.SCHEMA,
+            schema=build_object_type(
+                properties={"data": content["schema"], "included": self.included(child)}, required=["data"]
+            ),
+            object=child,
+        )
+        self.registry.register_on_missing(component)
+        content["schema"] = component.ref
+        return response
+
+    def included(self, serializer) -> dict:
+        """The resources the serializer's includes may bring."""
+        types = reachable_types(type(serializer))
+        types.pop(resource_type(type(serializer)), None)  # the primary type, unless reached again
+        refs = [self.resolve_serializer(target, "response").ref for target in types.values()]
+        return build_array_type({"oneOf": refs} if refs else {})
+
+
+def include_paths(serializer_class) -> list[str]:
+    """What `include=` takes: each declared relationship, and each of its target's one level down."""
+    paths = []
+    for relationship in declared_relationships(serializer_class).values():
+        paths.append(relationship.wire)
+        paths += [
+            f"{relationship.wire}.{nested.wire}"
+            for nested in declared_relationships(relationship.target_serializer).values()
+        ]
+    return paths
+
+
+def reachable_types(serializer_class) -> dict[str, type]:
+    """The resource types a document of this serializer's may hold, by type: its own and those its
+    include paths reach."""
+    types = {resource_type(serializer_class): serializer_class}
+    for relationship in declared_relationships(serializer_class).values():
+        types.setdefault(relationship.target_type, relationship.target_serializer)
+        for nested in declared_relationships(relationship.target_serializer).values():
+            types.setdefault(nested.target_type, nested.target_serializer)
+    return dict(sorted(types.items()))
+
+
+def resource_object(serializer, fields: dict, direction: str, method: str) -> dict:
+    """The resource object `serializer` writes (an answer) or reads (a request body), from
+    drf-spectacular's schemas of its fields, `fields`."""
+    type_ = resource_type(type(serializer))
+    properties = {"type": type_member(type_)}
+    required = ["type"]
+    if direction == "response" or method in ("PATCH", "PUT"):
+        properties["id"] = {"type": "string"}
+        required.append("id")
+    if direction == "response" and registry.get(type_):
+        properties["links"] = build_object_type(properties={"self": URI}, required=["self"])
+    attributes, attributes_required, relationships = {}, [], {}
+    declared = declared_relationships(type(serializer))
+    for name, field_schema in fields.items():
+        field = serializer.fields[name]
+        if name == "id":
+            continue
+        if isinstance(field, RelatedField | ManyRelatedField):
+            relationships[wire_name(name)] = relationship_object(
+                serializer, field, declared.get(name), direction
+            )
+            continue
+        attributes[wire_name(name)] = field_schema
+        if direction == "request" and method == "POST" and field.required:
+            attributes_required.append(wire_name(name))
+    if attributes:
+        properties["attributes"] = build_object_type(
+            properties=attributes, required=attributes_required or None, additionalProperties=False
+        )
+    if relationships:
+        properties["relationships"] = build_object_type(properties=relationships, additionalProperties=False)
+    return build_object_type(properties=properties, required=required, additionalProperties=False)
+
+
+def relationship_object(serializer, field, declared, direction: str) -> dict:
+    many = isinstance(field, ManyRelatedField)
+    if declared is not None:
+        target_type = declared.target_type
+    else:
+        source = field.source
+        model = serializer.Meta.model._meta.get_field(source).related_model
+        target_type = get_resource_type_from_model(model)
+    linkage = identifier(target_type)
+    if many:
+        data = build_array_type(linkage)
+    else:
+        data = {**linkage, "nullable": True} if field.allow_null else linkage
+    properties = {"data": data}
+    if direction == "response" and declared is not None:
+        properties["links"] = RELATIONSHIP_LINKS
+    # An answer's to-many linkage may be left out (an included resource's, a linked-only one's).
+    required = ["data"] if direction == "request" or not many else None
+    return build_object_type(properties=properties, required=required, additionalProperties=False)
+
+
+def plain(component: str, /, many: bool = False, **fields) -> object:
+    """A plain JSON answer's shape, named `component` in the schema: its fields, each a DRF field."""
+    return inline_serializer(component, fields, many=many)
+
+
+MESSAGE = plain("Message", message=drf_fields.CharField())
+
+
+ERROR_DOCUMENT = build_object_type(
+    properties={
+        "errors": build_array_type(
+            build_object_type(
+                properties={
+                    "status": {"type": "string"},
+                    "title": {"type": "string"},
+                    "detail": {"type": "string"},
+                    "code": {"type": "string"},
+                    "source": build_object_type(
+                        properties={"pointer": {"type": "string"}, "parameter": {"type": "string"}}
+                    ),
+                },
+                required=["status", "detail"],
+            )
+        )
+    },
+    required=["errors"],
+)
