@@ -48,37 +48,39 @@ class Layout:
         self.url = f"{base_url}{resource.prefix}/" if resource else None
         declared = declared_relationships(type(serializer))
         self.attributes = []
-        self.relationships = []
+        self.relationships = []  # (name, wire name, declared target type, link suffixes or None)
         for field in serializer.rendered_fields:
             name = field.field_name
             if isinstance(field, RelatedField | ManyRelatedField):
-                self.relationships.append((name, wire_name(name), declared.get(name)))
+                wire, relationship = wire_name(name), declared.get(name)
+                links = (f"/relationships/{wire}", f"/{wire}") if relationship and self.url else None
+                target_type = relationship.target_type if relationship else None
+                self.relationships.append((name, wire, target_type, links))
             elif name != "id":
                 self.attributes.append((name, wire_name(name)))
 
     def resource(self, row: dict, instance, linkage: dict) -> dict:
         id_ = str(instance.pk)
+        url = f"{self.url}{id_}" if self.url else None
         resource = {"type": self.type, "id": id_}
         if self.attributes:
             resource["attributes"] = {wire: row[name] for name, wire in self.attributes if name in row}
         relationships = {}
-        for name, wire, declared in self.relationships:
-            relationship = {}
+        for name, wire, target_type, links in self.relationships:
             if name in row:
-                relationship["data"] = row[name]
+                relationship = {"data": row[name]}
             elif name in linkage:
-                target_type = declared.target_type
-                relationship["data"] = [
-                    {"type": target_type, "id": str(pk)} for pk in linkage[name][instance.pk]
-                ]
-            if declared is not None and self.url:
-                url = f"{self.url}{id_}"
-                relationship["links"] = {"self": f"{url}/relationships/{wire}", "related": f"{url}/{wire}"}
+                targets = linkage[name][instance.pk]
+                relationship = {"data": [{"type": target_type, "id": str(pk)} for pk in targets]}
+            else:
+                relationship = {}
+            if links:
+                relationship["links"] = {"self": url + links[0], "related": url + links[1]}
             relationships[wire] = relationship
         if relationships:
             resource["relationships"] = relationships
-        if self.url:
-            resource["links"] = {"self": f"{self.url}{id_}"}
+        if url:
+            resource["links"] = {"self": url}
         return resource
 
 
@@ -153,7 +155,7 @@ class Document:
         links lead to the rest): JSON:API asks full linkage of the primary data only."""
         layout = self.layout(serializer)
         declared = declared_relationships(type(serializer))
-        shown = {name for name, _, relationship in layout.relationships if relationship is not None}
+        shown = {name for name, _, target_type, _ in layout.relationships if target_type is not None}
         ids = [instance.pk for instance in instances]
         linkage = {
             name: relationship.target_ids(self.request.user, ids)
