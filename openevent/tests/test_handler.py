@@ -155,3 +155,15 @@ def test_a_root_path_from_the_client_is_not_trusted():
     assert start["status"] == 200
     assert b'href="/evil' not in body["body"]
     assert b'action="/login/' in body["body"] or b'href="/' in body["body"]
+
+
+def test_the_server_loads_the_whole_site_and_leaves_it_out_of_garbage_collections():
+    import gc
+
+    from openevent import server
+
+    try:
+        server.load_the_site()
+        assert gc.get_freeze_count() > 10_000  # Django, every app, view and serializer
+    finally:
+        gc.unfreeze()
