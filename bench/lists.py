@@ -8,9 +8,10 @@ creator and 2 speakers), 60 speakers and a few sponsors (under a page, so their 
 raise SPONSORS to 50 to add it). Starts `--processes` daphne servers (`python -m openevent.server`,
 as the README's production layout) on consecutive ports, then for each endpoint sends `--requests`
 GETs of a 50-row page from `--concurrency` threads, one keep-alive connection each, ports taken in
-turn, after a few untimed ones. Every answer must be a 200 with 50 rows in `data`: a timed one
-is parsed only where it differs from the warm-up's, so that the client's JSON parsing, on the
-same 2 cores, stays out of the server's figures.
+turn, after a few untimed ones; the endpoints take turns, a tenth of the requests at a time.
+Every answer must be a 200 with 50 rows in `data`: a timed one is parsed only where it differs
+from the warm-up's, so that the client's JSON parsing, on the same 2 cores, stays out of the
+server's figures.
 Prints each endpoint's requests per second, median latency and the SQL queries one request makes
 (counted in-process with Django's test client). Compare runs made on the same machine.
 """
@@ -38,6 +39,7 @@ import django
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = 50
+ROUNDS = 10  # turns the endpoints take
 EVENTS, SESSIONS, SPEAKERS, SPONSORS = 60, 60, 60, 5
 ENDPOINTS = {  # {event}: the event with the sessions
     "events": f"/v1/events?page[size]={PAGE}",
@@ -179,8 +181,8 @@ def servers(count: int, log) -> Iterator[list[int]]:
                 process.kill()
 
 
-def load(name: str, path: str, ports: list[int], arguments) -> tuple[float, float]:
-    """Requests per second and median milliseconds."""
+def load(name: str, path: str, ports: list[int], arguments, requests: int) -> tuple[float, list[float]]:
+    """Seconds taken by `requests` GETs of `path`, and each one's milliseconds."""
     connections = [
         http.client.HTTPConnection("127.0.0.1", ports[number % len(ports)], timeout=30)
         for number in range(arguments.concurrency)
@@ -209,7 +211,7 @@ def load(name: str, path: str, ports: list[int], arguments) -> tuple[float, floa
             raise
         return latencies
 
-    share, rest = divmod(arguments.requests, arguments.concurrency)
+    share, rest = divmod(requests, arguments.concurrency)
     shares = [share + (number < rest) for number in range(arguments.concurrency)]
     started = time.perf_counter()
     with ThreadPoolExecutor(arguments.concurrency) as pool:
@@ -220,7 +222,7 @@ def load(name: str, path: str, ports: list[int], arguments) -> tuple[float, floa
     elapsed = time.perf_counter() - started
     for connection in connections:
         connection.close()
-    return len(latencies) / elapsed, statistics.median(latencies)
+    return elapsed, latencies
 
 
 def main() -> None:
@@ -263,11 +265,18 @@ def main() -> None:
         with open(log_path, "w") as log:
             try:
                 with servers(arguments.processes, log) as ports:
-                    for name, path in paths.items():
-                        result = load(name, path, ports, arguments)
-                        print(
-                            f"  {name:18} {result[0]:8.1f} {result[1]:10.2f} {queries[name]:>8}", flush=True
-                        )
+                    # The endpoints take turns, a tenth of their requests at a time, so that a slow
+                    # spell of the machine falls on all of them alike and their ratios hold.
+                    elapsed, latencies = dict.fromkeys(paths, 0.0), {name: [] for name in paths}
+                    for _ in range(ROUNDS):
+                        for name, path in paths.items():
+                            seconds, each = load(name, path, ports, arguments, arguments.requests // ROUNDS)
+                            elapsed[name] += seconds
+                            latencies[name] += each
+                    for name in paths:
+                        rate = len(latencies[name]) / elapsed[name]
+                        median = statistics.median(latencies[name])
+                        print(f"  {name:18} {rate:8.1f} {median:10.2f} {queries[name]:>8}", flush=True)
             except BaseException:
                 print("The servers' last lines:", *log_path.read_text().splitlines()[-20:], sep="\n  ")
                 raise
