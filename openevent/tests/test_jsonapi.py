@@ -21,6 +21,7 @@ from events.models import EventTopic, Role, UsersEventsRoles
 from events.tests.factories import make_event
 from openevent import renderers
 from openevent.resources import declared_relationships, python_name, registry, wire_name
+from openevent.schema import include_paths
 from openevent.tests.test_list_parameters import api_routes
 from remotelab.models import LabScript
 from speakers.models import Session, Speaker
@@ -106,15 +107,7 @@ def with_query(path: str, **parameters) -> str:
 
 def includes_of(type_: str) -> list[str]:
     """Every declared relationship of the type, and each one's own relationships one level down."""
-    serializer = registry[type_].serializer_class
-    paths = []
-    for relationship in declared_relationships(serializer).values():
-        paths.append(relationship.wire)
-        paths += [
-            f"{relationship.wire}.{nested.wire}"
-            for nested in declared_relationships(relationship.target_serializer).values()
-        ]
-    return paths
+    return include_paths(registry[type_].serializer_class)
 
 
 def listing(api, world, actor, path):
