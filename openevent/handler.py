@@ -11,6 +11,7 @@ loop. The threads keep their database connections between requests (CONN_MAX_AGE
 """
 
 import asyncio
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -21,6 +22,8 @@ from django.core.exceptions import RequestAborted
 from django.core.handlers import asgi
 from django.http import FileResponse
 from django.urls import set_script_prefix
+
+logger = logging.getLogger("django.request")
 
 
 class ASGIHandler(asgi.ASGIHandler):
@@ -51,25 +54,33 @@ class ASGIHandler(asgi.ASGIHandler):
             serving.result()
         else:  # a request still waiting for its thread is dropped when it gets one; one begun ends
             abandoned.set()
+            serving.add_done_callback(log_failure)
 
     def serve(self, scope, body_file, send, abandoned: threading.Event) -> None:
         """The request's whole life on this thread, as `WSGIHandler.__call__` lives it."""
-        if abandoned.is_set():
-            body_file.close()
-            return
-        set_script_prefix(asgi.get_script_prefix(scope))
-        signals.request_started.send(sender=self.__class__, scope=scope)
-        request, response = self.create_request(scope, body_file)
-        if request is not None:
-            response = self.get_response(request)
-        response._handler_class = self.__class__
-        if isinstance(response, FileResponse):
-            response.block_size = self.chunk_size
         try:
-            async_to_sync(self.send_response)(response, send)
+            if abandoned.is_set():
+                return
+            set_script_prefix(asgi.get_script_prefix(scope))
+            signals.request_started.send(sender=self.__class__, scope=scope)
+            request, response = self.create_request(scope, body_file)
+            if request is not None:
+                response = self.get_response(request)
+            response._handler_class = self.__class__
+            if isinstance(response, FileResponse):
+                response.block_size = self.chunk_size
+            try:
+                async_to_sync(self.send_response)(response, send)
+            finally:
+                response.close()
         finally:
-            response.close()
             body_file.close()
+
+
+def log_failure(serving: asyncio.Future) -> None:
+    """Log what a request whose client has gone failed with: nobody awaits it any more."""
+    if not serving.cancelled() and serving.exception() is not None:
+        logger.error("A request failed after its client left", exc_info=serving.exception())
 
 
 async def client_gone(receive) -> None:

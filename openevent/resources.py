@@ -160,8 +160,11 @@ def _copy_field(field):
     """A field of its own for one serializer. DRF's deepcopy builds each field anew through its
     __init__; a copy of the object does, as binding sets what differs on the copy and nothing
     changes a field's settings in place. A field that holds another (a to-many relationship's
-    child, a nested serializer's fields) is bound to it, so that one is built anew."""
-    if isinstance(field, serializers.ManyRelatedField | serializers.BaseSerializer):
+    child, a list's or a dict's child, a nested serializer's fields) is bound to it, so that one
+    is built anew."""
+    if isinstance(field, serializers.ManyRelatedField | serializers.BaseSerializer) or hasattr(
+        field, "child"
+    ):
         return copy.deepcopy(field)
     return copy.copy(field)
 

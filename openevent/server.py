@@ -34,6 +34,7 @@ def load_the_site() -> None:
     import openevent.asgi  # noqa: F401 (sets Django up)
 
     get_resolver().url_patterns  # noqa: B018 (imports every view and serializer)
+    gc.collect()  # the imports' garbage, not to be kept for good
     gc.freeze()
 
 

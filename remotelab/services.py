@@ -41,9 +41,9 @@ def call_function(user: User, source: object):
     """Run one function string such as "get_voltage('CH1')" on the PSLab; its JSON-safe result.
 
     Raises FunctionError for anything but one whitelisted call with valid literal arguments,
-    OverBudget (a RateLimited) past the user's instrument time, Conflict while the user has a
-    call under way already, and InstrumentError when the PSLab cannot be had (or too many calls
-    wait for it), each at once rather than after a wait."""
+    OverBudget (a RateLimited) past the user's instrument time and Conflict while the user has a
+    call under way already, at once, and InstrumentError when too many calls wait for the PSLab
+    (at once) or it cannot be had within REMOTELAB_INSTRUMENT_WAIT."""
     _require_lab_user(user)
     function, arguments = parse(source)
     instrument.check_budget(str(user.pk))
