@@ -53,6 +53,7 @@ class CredentialsView(PlainJSONView):
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
     body_key = None
+    error_answers = {401: "The credentials are wrong or expired.", 429: "Too many failed attempts for now."}
 
     def get_authenticate_header(self, request):
         return 'JWT realm="api"'

@@ -30,6 +30,11 @@ class EvalView(PlainJSONView):
 
     permission_classes = [permissions.IsAuthenticated]
     body_key = None
+    error_answers = {
+        409: "The caller's previous call is still under way.",
+        429: "The caller has used up their instrument time for now.",
+        503: "The PSLab is busy or cannot be reached.",
+    }
 
     @extend_schema(
         summary="Run one PSLab function string, such as get_voltage('CH1') (logged-in users)",
