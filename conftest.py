@@ -1,6 +1,7 @@
 """Fixtures shared by every app's tests."""
 
 import json
+import sys
 
 import pytest
 from django.core.cache import cache
@@ -56,13 +57,20 @@ def api():
 
 @pytest.fixture
 def user(db):
-    from accounts.tests.factories import make_user
+    from accounts.factories import UserFactory
 
-    return make_user(email="ada@example.com", first_name="Ada", last_name="Lovelace")
+    return UserFactory(email="ada@example.com", first_name="Ada", last_name="Lovelace")
 
 
 @pytest.fixture
 def site_admin(db):
-    from accounts.tests.factories import make_user
+    from accounts.factories import UserFactory
 
-    return make_user(email="root@example.com", is_staff=True, is_superuser=True)
+    return UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The contract test's figures (openevent/tests/test_contract.py), when it ran."""
+    contract = sys.modules.get("openevent.tests.test_contract")
+    if contract is not None and contract.cases_sent:
+        terminalreporter.write_line(contract.coverage_line())

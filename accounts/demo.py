@@ -1,5 +1,6 @@
 """Demo accounts for `make run`. Their passwords are public: never load this into production."""
 
+from .factories import UserFactory
 from .models import User
 
 DEMO_PASSWORD = "open-event-demo"
@@ -15,12 +16,14 @@ DEMO_USERS = [
 ]
 
 
+def demo_user(fields: dict) -> User:
+    """The demo user of this email, made with DEMO_PASSWORD unless loaded already."""
+    return User.objects.filter(email=fields["email"]).first() or UserFactory(password=DEMO_PASSWORD, **fields)
+
+
 def load(stdout) -> None:
     for fields in DEMO_USERS:
-        user, created = User.objects.get_or_create(email=fields["email"], defaults=fields)
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
+        demo_user(fields)
     stdout.write(f"Demo accounts (password for each: {DEMO_PASSWORD}):")
     for fields in DEMO_USERS:
         stdout.write(f"  {fields['email']}{'  (site admin)' if fields.get('is_superuser') else ''}")

@@ -5,10 +5,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from accounts.demo import DEMO_PASSWORD
+from accounts.demo import DEMO_PASSWORD, demo_user
 from accounts.models import User
 
 from . import services
+from .factories import EventFactory
 from .models import Event, EventTopic, Role
 
 TOPICS = [("Science & Technology", "science-technology"), ("Community", "community")]
@@ -18,24 +19,15 @@ TEAM = [
 ]
 
 
-def _demo_user(fields: dict) -> User:
-    user, created = User.objects.get_or_create(email=fields["email"], defaults=fields)
-    if created:
-        user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=["password"])
-    return user
-
-
 def _demo_event(owner: User, name: str, **fields) -> Event:
-    event = Event.objects.filter(name=name).first()
-    return event or services.create_event(owner, Event(name=name, **fields))
+    return Event.objects.filter(name=name).first() or EventFactory(owner=owner, name=name, **fields)
 
 
 def load(stdout) -> None:
     topics = {
         slug: EventTopic.objects.get_or_create(slug=slug, defaults={"name": name})[0] for name, slug in TOPICS
     }
-    organizer, coorganizer = (_demo_user(fields) for fields in TEAM)
+    organizer, coorganizer = (demo_user(fields) for fields in TEAM)
     singapore = zoneinfo.ZoneInfo("Asia/Singapore")
     start = (
         (timezone.now() + timedelta(days=60))
@@ -63,6 +55,7 @@ def load(stdout) -> None:
         starts_at=start + timedelta(days=30),
         ends_at=start + timedelta(days=31, hours=8),
         timezone="Europe/Berlin",
+        state=Event.State.DRAFT,
         location_name="c-base, Berlin",
         payment_currency="EUR",
         can_pay_onsite=True,

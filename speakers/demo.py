@@ -1,10 +1,10 @@
 """Demo programme for `make run`: a track, sessions in every state, their speakers, sponsors."""
 
-from accounts.demo import DEMO_PASSWORD
-from accounts.models import User
+from accounts.demo import DEMO_PASSWORD, demo_user
 from events.models import Event, Role, UsersEventsRoles
 
-from .models import Session, Speaker, Sponsor, Track
+from .factories import SessionFactory, SpeakerFactory, SponsorFactory, TrackFactory
+from .models import Session
 
 SPEAKER = {"email": "speaker@openevent.test", "first_name": "Sam", "last_name": "Speaker"}
 SESSIONS = [
@@ -27,19 +27,14 @@ def load(stdout) -> None:
     if event is None or event.sessions.exists():
         return  # the events demo is missing, or the programme is loaded already
     organizer = UsersEventsRoles.objects.get(event=event, role__name=Role.OWNER).user
-    speaker_user, created = User.objects.get_or_create(email=SPEAKER["email"], defaults=SPEAKER)
-    if created:
-        speaker_user.set_password(DEMO_PASSWORD)
-        speaker_user.save(update_fields=["password"])
-    tracks = {name: Track.objects.create(event=event, name=name) for name in ("Hardware", "Open data")}
+    speaker_user = demo_user(SPEAKER)
+    tracks = {name: TrackFactory(event=event, name=name) for name in ("Hardware", "Open data")}
     # Made as the organizer would see them after review; each state shows in the demo.
     sessions = [
-        Session.objects.create(
-            event=event, track=tracks[track], title=title, state=state, creator=speaker_user
-        )
+        SessionFactory(event=event, track=tracks[track], title=title, state=state, creator=speaker_user)
         for title, state, track in SESSIONS
     ]
-    speaker = Speaker.objects.create(
+    SpeakerFactory(
         event=event,
         user=speaker_user,
         creator=speaker_user,
@@ -47,9 +42,9 @@ def load(stdout) -> None:
         email=speaker_user.email,
         organisation="Pocket Science Lab",
         short_biography="Builds instruments that fit in a pocket and teaches with them.",
+        sessions=sessions,
     )
-    speaker.sessions.set(sessions)
     for name, level, kind, url in SPONSORS:
-        Sponsor.objects.create(event=event, name=name, level=level, sponsor_type=kind, url=url)
+        SponsorFactory(event=event, name=name, level=level, sponsor_type=kind, url=url)
     stdout.write(f"Demo speaker: {speaker_user.email} (password {DEMO_PASSWORD}), sessions in every state")
     stdout.write(f"  reviewed by {organizer.email} in the admin")

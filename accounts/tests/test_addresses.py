@@ -6,9 +6,8 @@ from django.db import IntegrityError, transaction
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import services
+from accounts.factories import DEFAULT_PASSWORD, UserFactory
 from accounts.models import User, normalize_email
-
-from .factories import DEFAULT_PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +37,7 @@ SPELLING_IDS = [
 
 @pytest.fixture
 def kate(db):
-    return make_user(email=KATE)
+    return UserFactory(email=KATE)
 
 
 def user_document(**attributes):
@@ -119,7 +118,7 @@ def test_the_database_refuses_a_second_spelling_whatever_the_way_in(kate):
         User.objects.create(email=KELVIN_KATE)
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.bulk_create([User(email="\uff4bate@evil.test")])
-    other = make_user(email="someone@example.com")
+    other = UserFactory(email="someone@example.com")
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.filter(pk=other.pk).update(email="KATE@evil.test")
     assert sorted(User.objects.values_list("email", flat=True)) == [KATE, "someone@example.com"]

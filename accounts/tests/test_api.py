@@ -4,9 +4,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from accounts.factories import DEFAULT_PASSWORD, UserFactory
 from accounts.models import PasswordResetToken, User
 
-from .factories import DEFAULT_PASSWORD, make_user
 from .helpers import reset_link_in
 
 pytestmark = pytest.mark.django_db
@@ -221,7 +221,7 @@ def test_me_is_401_for_anonymous(api):
 
 
 def test_a_user_reads_themself_but_nobody_else(api, user):
-    other = make_user()
+    other = UserFactory()
     api.as_user(user)
     assert api.get(f"/v1/users/{user.pk}").status_code == 200
     response = api.get(f"/v1/users/{other.pk}")
@@ -265,7 +265,7 @@ def test_patch_renames_but_keeps_email_and_password(api, user):
 
 
 def test_patch_of_another_user_is_404_and_changes_nothing(api, user):
-    other = make_user(first_name="Other")
+    other = UserFactory(first_name="Other")
     api.as_user(user)
     response = api.patch(
         f"/v1/users/{other.pk}",
@@ -306,7 +306,7 @@ def test_reset_requests_are_rate_limited_with_429(api, user, settings, mailoutbo
 
 
 def test_reset_requests_are_rate_limited_per_ip(api, db, settings, mailoutbox):
-    make_user(email="three@example.com")
+    UserFactory(email="three@example.com")
     settings.PASSWORD_RESET_LIMIT_PER_IP = 2
     ask_reset(api, "one@example.com", REMOTE_ADDR="198.51.100.1")
     ask_reset(api, "two@example.com", REMOTE_ADDR="198.51.100.1")

@@ -4,9 +4,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.factories import DEFAULT_PASSWORD
 from accounts.models import User
 
-from .factories import DEFAULT_PASSWORD
 from .helpers import reset_link_in
 
 pytestmark = pytest.mark.django_db

@@ -16,12 +16,12 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import services
 from accounts.authentication import JWTAuthentication
+from accounts.factories import DEFAULT_PASSWORD, UserFactory
 from accounts.models import PasswordResetToken, User
 from openevent import mail
 from openevent.ratelimit import RateLimited
 from openevent.tokens import new_token
 
-from .factories import DEFAULT_PASSWORD, make_user
 from .helpers import reset_link_in
 
 NEW_PASSWORD = "a-brand-new-passphrase"
@@ -175,7 +175,7 @@ def test_reset_tokens_differ_each_time(user, mailoutbox):
 
 @pytest.mark.parametrize("email", ["nobody@example.com", "ada@example.com"])
 def test_reset_request_for_an_unknown_or_inactive_address_sends_nothing(email, mailoutbox):
-    make_user(email="ada@example.com", is_active=False)
+    UserFactory(email="ada@example.com", is_active=False)
     ask_reset(email)  # no error either: the caller cannot tell the difference
     assert mailoutbox == []
     assert not PasswordResetToken.objects.filter(user__isnull=False).exists()
@@ -198,7 +198,7 @@ def test_reset_requests_are_limited_per_address_known_or_not(user, settings, mai
 )
 def test_look_alike_spellings_cannot_multiply_the_mails_to_one_account(db, settings, mailoutbox, spelling):
     """Some databases match these to sis@example.com; at most the limit of mails goes out anyway."""
-    make_user(email="sis@example.com")
+    UserFactory(email="sis@example.com")
     settings.PASSWORD_RESET_LIMIT_PER_EMAIL = 1
     ask_reset("sis@example.com")
     for attempt in range(3):

@@ -6,10 +6,9 @@ import time_machine
 from django.utils import timezone
 
 from accounts import services
+from accounts.factories import DEFAULT_PASSWORD
 from accounts.models import User
 from accounts.tests.helpers import link_token, reset_link_in
-
-from .factories import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

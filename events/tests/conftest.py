@@ -2,11 +2,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from accounts.tests.factories import make_user
+from accounts.factories import UserFactory
 from events import services
+from events.factories import EventFactory, EventTopicFactory
 from events.models import Event, EventTopic, Role, RoleInvite, UsersEventsRoles
-
-from .factories import make_event, make_topic
 
 EVENT_ROLES = [
     Role.ORGANIZER,
@@ -39,21 +38,23 @@ class World:
 def world(db, mailoutbox) -> World:
     from accounts.tests.helpers import link_token
 
-    users = {"owner": make_user(email="owner@example.com")}
-    event = make_event(users["owner"], state=Event.State.DRAFT, name="Draft conference")
+    users = {"owner": UserFactory(email="owner@example.com")}
+    event = EventFactory(owner=users["owner"], state=Event.State.DRAFT, name="Draft conference")
     for role_name in EVENT_ROLES:
-        users[role_name] = make_user(email=f"{role_name}@example.com")
+        users[role_name] = UserFactory(email=f"{role_name}@example.com")
         services.grant_role(users[role_name], event, role_name)
-    published_event = make_event(users["owner"], name="Published conference")
-    users["other_event_owner"] = make_user(email="other-owner@example.com")
-    other_event = make_event(users["other_event_owner"], state=Event.State.DRAFT, name="Another event")
-    users["user"] = make_user(email="someone@example.com")
-    users["invitee"] = make_user(email="invitee@example.com", is_verified=True)
-    users["site_admin"] = make_user(email="admin@example.com", is_staff=True)
+    published_event = EventFactory(owner=users["owner"], name="Published conference")
+    users["other_event_owner"] = UserFactory(email="other-owner@example.com")
+    other_event = EventFactory(
+        owner=users["other_event_owner"], state=Event.State.DRAFT, name="Another event"
+    )
+    users["user"] = UserFactory(email="someone@example.com")
+    users["invitee"] = UserFactory(email="invitee@example.com", is_verified=True)
+    users["site_admin"] = UserFactory(email="admin@example.com", is_staff=True)
     users["anonymous"] = None
     invite = services.create_invite(
         users["owner"], event, email="Invitee@example.com", role_name=Role.ORGANIZER
     )
     token = link_token(mailoutbox[-1], "/invites/")
     mailoutbox.clear()
-    return World(users, event, published_event, other_event, invite, token, make_topic())
+    return World(users, event, published_event, other_event, invite, token, EventTopicFactory())

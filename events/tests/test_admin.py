@@ -1,12 +1,12 @@
 import pytest
 
-from accounts.tests.factories import make_user
+from accounts.factories import UserFactory
 from accounts.tests.helpers import link_token
 from events import services
+from events.factories import EventFactory
 from events.models import Event, Role, RoleInvite, UsersEventsRoles
 from openevent.errors import NotFound
-
-from .factories import make_event
+from speakers.factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,16 +19,16 @@ def change_url(event) -> str:
 
 @pytest.fixture
 def organizer(db):
-    return make_user(email="organizer@example.com")
+    return UserFactory(email="organizer@example.com")
 
 
 def test_an_organizers_changelist_shows_only_their_events(client, organizer):
-    mine = make_event(organizer, name="Mine")
-    coorganized = make_event(make_user(), name="Coorganized", state=Event.State.DRAFT)
+    mine = EventFactory(owner=organizer, name="Mine")
+    coorganized = EventFactory(name="Coorganized", state=Event.State.DRAFT)
     services.grant_role(organizer, coorganized, Role.COORGANIZER)
-    attended = make_event(make_user(), name="Attended")
+    attended = EventFactory(name="Attended")
     services.grant_role(organizer, attended, Role.ATTENDEE)
-    make_event(make_user(), name="Someone else's")
+    EventFactory(name="Someone else's")
     client.force_login(organizer)
     response = client.get(CHANGELIST)
     assert response.status_code == 200
@@ -37,15 +37,15 @@ def test_an_organizers_changelist_shows_only_their_events(client, organizer):
 
 def test_a_site_admin_sees_every_event(client):
     for _ in range(3):
-        make_event(make_user(), state=Event.State.DRAFT)
-    client.force_login(make_user(is_staff=True, is_superuser=True))
+        EventFactory(state=Event.State.DRAFT)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
     assert client.get(CHANGELIST).context["cl"].result_count == 3
 
 
 @pytest.mark.parametrize("state", [Event.State.DRAFT, Event.State.PUBLISHED])
 def test_someone_elses_event_is_404_in_the_admin(client, organizer, state):
-    make_event(organizer)
-    other = make_event(make_user(), state=state)
+    EventFactory(owner=organizer)
+    other = EventFactory(state=state)
     client.force_login(organizer)
     assert client.get(change_url(other)).status_code == 404
     assert client.post(f"/admin/events/event/{other.pk}/delete/", {"post": "yes"}).status_code == 404
@@ -99,8 +99,8 @@ def team_forms(event, roles_to_delete=(), new_invites=()):
 
 
 def test_an_organizer_invites_and_removes_team_members_through_the_services(client, organizer, mailoutbox):
-    event = make_event(organizer)
-    member = make_user()
+    event = EventFactory(owner=organizer)
+    member = UserFactory()
     services.grant_role(member, event, Role.MODERATOR)
     client.force_login(organizer)
     data = event_form(event) | team_forms(
@@ -116,8 +116,8 @@ def test_an_organizer_invites_and_removes_team_members_through_the_services(clie
 
 
 def test_the_admin_refuses_to_remove_the_owner_and_saves_nothing(client, organizer):
-    event = make_event(organizer)
-    client.force_login(make_user(is_staff=True, is_superuser=True))
+    event = EventFactory(owner=organizer)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
     data = (
         event_form(event)
         | {"name": "Renamed"}
@@ -134,8 +134,8 @@ def test_the_admin_refuses_to_remove_the_owner_and_saves_nothing(client, organiz
 
 
 def test_an_organizer_cannot_invite_an_owner_in_the_admin(client, organizer, mailoutbox):
-    owner = make_user()
-    event = make_event(owner)
+    owner = UserFactory()
+    event = EventFactory(owner=owner)
     services.grant_role(organizer, event, Role.ORGANIZER)
     client.force_login(organizer)
     data = event_form(event) | team_forms(event, new_invites=[("new@example.com", Role.OWNER)])
@@ -146,7 +146,7 @@ def test_an_organizer_cannot_invite_an_owner_in_the_admin(client, organizer, mai
 
 
 def test_an_event_created_in_the_admin_is_owned_by_its_creator(client, organizer):
-    make_event(organizer)  # organizers reach the admin through an event they run
+    EventFactory(owner=organizer)  # organizers reach the admin through an event they run
     client.force_login(organizer)
     template = Event(
         name="Fresh", starts_at=Event.objects.get().starts_at, ends_at=Event.objects.get().ends_at
@@ -160,7 +160,7 @@ def test_an_event_created_in_the_admin_is_owned_by_its_creator(client, organizer
 
 
 def test_correcting_an_invites_address_in_the_admin_sends_a_new_link(client, organizer, mailoutbox):
-    event = make_event(organizer)
+    event = EventFactory(owner=organizer)
     role_invite = services.create_invite(organizer, event, email="typo@example.con", role_name=Role.MODERATOR)
     old_token = link_token(mailoutbox[0], "/invites/")
     client.force_login(organizer)
@@ -181,8 +181,8 @@ def test_correcting_an_invites_address_in_the_admin_sends_a_new_link(client, org
 @pytest.mark.parametrize("prefix", ["user_roles", "role_invites"])
 @pytest.mark.parametrize("row_id", ["999999", "another event's row"])
 def test_deleting_a_team_row_that_is_not_this_events_is_a_form_error(client, organizer, prefix, row_id):
-    event = make_event(organizer)
-    other = make_event(make_user())
+    event = EventFactory(owner=organizer)
+    other = EventFactory()
     services.create_invite(
         other.user_roles.get().user, other, email="x@example.com", role_name=Role.MODERATOR
     )
@@ -212,7 +212,7 @@ def test_deleting_a_team_row_that_is_not_this_events_is_a_form_error(client, org
     ],
 )
 def test_a_mistyped_invite_row_is_a_form_error(client, organizer, mailoutbox, email, role):
-    event = make_event(organizer)
+    event = EventFactory(owner=organizer)
     client.force_login(organizer)
     data = event_form(event) | team_forms(event) | management_form("role_invites", 1, 0)
     data |= {"role_invites-0-email": email, "role_invites-0-event": str(event.pk)}
@@ -229,18 +229,17 @@ def test_a_mistyped_invite_row_is_a_form_error(client, organizer, mailoutbox, em
 
 @pytest.mark.parametrize("page", ["delete", "bulk delete"])
 def test_deleting_an_event_counts_but_never_names_someone_elses_draft(client, organizer, page):
-    from speakers.models import Session
 
-    event = make_event(organizer)
-    speaker = make_user()
-    Session.objects.create(event=event, title="Secret draft title", creator=speaker, state="draft")
-    Session.objects.create(event=event, title="Own draft title", creator=organizer, state="draft")
-    Session.objects.create(event=event, title="Sent in title", creator=speaker, state="pending")
+    event = EventFactory(owner=organizer)
+    speaker = UserFactory()
+    SessionFactory(event=event, title="Secret draft title", creator=speaker, state="draft")
+    SessionFactory(event=event, title="Own draft title", creator=organizer, state="draft")
+    SessionFactory(event=event, title="Sent in title", creator=speaker, state="pending")
     if page == "delete":  # the owner's
         client.force_login(organizer)
         response = client.get(f"/admin/events/event/{event.pk}/delete/")
     else:  # a site admin's, who alone deletes events in bulk
-        client.force_login(make_user(is_staff=True, is_superuser=True))
+        client.force_login(UserFactory(is_staff=True, is_superuser=True))
         data = {"action": "delete_selected", "_selected_action": [event.pk], "index": "0"}
         response = client.post(CHANGELIST, data)
     content = response.content.decode()

@@ -1,10 +1,9 @@
 import pytest
 
-from accounts.tests.factories import make_user
+from accounts.factories import UserFactory
 from events import services as event_services
+from events.factories import EventFactory, EventTopicFactory
 from events.models import Event, Role, RoleInvite, UsersEventsRoles
-
-from .factories import make_event, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +22,7 @@ def event_document(**attributes):
 
 
 def test_creating_an_event_returns_it_dasherized_as_a_draft_owned_by_the_creator(api, user):
-    topic = make_topic()
+    topic = EventTopicFactory()
     document = event_document()
     document["data"]["attributes"] |= {
         "timezone": "Europe/Berlin",
@@ -76,18 +75,18 @@ def test_an_unknown_topic_is_a_404_at_the_relationship(api, user):
 
 
 def test_the_list_shows_published_events_and_the_drafts_one_has_a_role_on(api, user):
-    stranger = make_user()
-    published, draft = make_event(user), make_event(user, state=Event.State.DRAFT)
-    strangers_draft = make_event(stranger, state=Event.State.DRAFT)
+    stranger = UserFactory()
+    published, draft = EventFactory(owner=user), EventFactory(owner=user, state=Event.State.DRAFT)
+    strangers_draft = EventFactory(owner=stranger, state=Event.State.DRAFT)
     assert ids(api.get("/v1/events")) == {str(published.pk)}
     assert ids(api.as_user(user).get("/v1/events")) == {str(published.pk), str(draft.pk)}
     assert ids(api.as_user(stranger).get("/v1/events")) == {str(published.pk), str(strangers_draft.pk)}
-    assert api.as_user(make_user(is_staff=True)).get("/v1/events").json()["meta"]["count"] == 3
+    assert api.as_user(UserFactory(is_staff=True)).get("/v1/events").json()["meta"]["count"] == 3
 
 
 def test_the_list_searches_sorts_and_pages(api, user):
     for name in ["Beta Summit", "Alpha Conf", "Gamma Conf"]:
-        make_event(user, name=name)
+        EventFactory(owner=user, name=name)
     names = [item["attributes"]["name"] for item in api.get("/v1/events?sort=-name").json()["data"]]
     assert names == ["Gamma Conf", "Beta Summit", "Alpha Conf"]
     assert [
@@ -108,10 +107,12 @@ def test_the_list_searches_sorts_and_pages(api, user):
 def test_listing_events_takes_the_same_queries_for_5_or_50(
     api, user, count, reader, queries, django_assert_num_queries
 ):
-    topic = make_topic()
+    topic = EventTopicFactory()
     for number in range(count):
-        make_event(user, event_topic=topic, state=Event.State.DRAFT if number % 2 else Event.State.PUBLISHED)
-    readers = {"owner": user, "site_admin": make_user(is_staff=True)}
+        EventFactory(
+            owner=user, event_topic=topic, state=Event.State.DRAFT if number % 2 else Event.State.PUBLISHED
+        )
+    readers = {"owner": user, "site_admin": UserFactory(is_staff=True)}
     if reader in readers:
         api.as_user(readers[reader])
     api.get("/v1/events?page[size]=100")  # warm-up: content types and the like
@@ -123,9 +124,9 @@ def test_listing_events_takes_the_same_queries_for_5_or_50(
 @pytest.mark.parametrize("count", [2, 12])
 @pytest.mark.parametrize("team_list", ["users-events-roles", "role-invites"])
 def test_team_lists_take_the_same_queries_for_2_or_12(api, user, count, team_list, django_assert_num_queries):
-    event = make_event(user)
+    event = EventFactory(owner=user)
     for number in range(count):
-        member = make_user(email=f"member{number}@example.com")
+        member = UserFactory(email=f"member{number}@example.com")
         event_services.grant_role(member, event, Role.MODERATOR)
         event_services.create_invite(
             user, event, email=f"invitee{number}@example.com", role_name=Role.REGISTRAR
@@ -138,10 +139,10 @@ def test_team_lists_take_the_same_queries_for_2_or_12(api, user, count, team_lis
 
 
 def test_a_topics_events_are_only_its_published_ones(api, user):
-    topic = make_topic()
-    published = make_event(user, event_topic=topic)
-    make_event(user, event_topic=topic, state=Event.State.DRAFT)
-    make_event(user)
+    topic = EventTopicFactory()
+    published = EventFactory(owner=user, event_topic=topic)
+    EventFactory(owner=user, event_topic=topic, state=Event.State.DRAFT)
+    EventFactory(owner=user)
     assert ids(api.as_user(user).get(f"/v1/event-topics/{topic.pk}/events")) == {str(published.pk)}
 
 
@@ -156,7 +157,7 @@ def invite_document(event, email="new@example.com", role_name="organizer"):
 
 
 def test_the_invite_token_is_never_serialized(api, user, mailoutbox):
-    event = make_event(user)
+    event = EventFactory(owner=user)
     created = api.as_user(user).post("/v1/role-invites", invite_document(event))
     assert created.status_code == 201
     invite_id = created.json()["data"]["id"]
@@ -174,7 +175,7 @@ def test_the_invite_token_is_never_serialized(api, user, mailoutbox):
 
 
 def test_a_duplicate_pending_invite_is_409(api, user, mailoutbox):
-    event = make_event(user)
+    event = EventFactory(owner=user)
     api.as_user(user).post("/v1/role-invites", invite_document(event))
     response = api.post("/v1/role-invites", invite_document(event, email="NEW@example.com"))
     assert response.status_code == 409
@@ -184,14 +185,16 @@ def test_a_duplicate_pending_invite_is_409(api, user, mailoutbox):
 
 
 def test_an_unknown_role_name_is_422(api, user):
-    response = api.as_user(user).post("/v1/role-invites", invite_document(make_event(user), role_name="king"))
+    response = api.as_user(user).post(
+        "/v1/role-invites", invite_document(EventFactory(owner=user), role_name="king")
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["source"]["pointer"] == "/data/attributes/role-name"
 
 
 def test_the_invitee_may_change_only_the_status(api, user, mailoutbox):
-    event = make_event(user)
-    invitee = make_user(email="new@example.com", is_verified=True)
+    event = EventFactory(owner=user)
+    invitee = UserFactory(email="new@example.com", is_verified=True)
     invite_id = api.as_user(user).post("/v1/role-invites", invite_document(event)).json()["data"]["id"]
     document = {
         "data": {
@@ -216,8 +219,8 @@ def test_the_invitee_may_change_only_the_status(api, user, mailoutbox):
 def test_accept_invite_by_token_twice_makes_one_role(api, user, mailoutbox):
     from accounts.tests.helpers import link_token
 
-    event = make_event(user)
-    invitee = make_user(email="new@example.com")
+    event = EventFactory(owner=user)
+    invitee = UserFactory(email="new@example.com")
     api.as_user(user).post("/v1/role-invites", invite_document(event))
     token = link_token(mailoutbox[0], "/invites/")
     api.as_user(invitee)
@@ -236,13 +239,13 @@ def test_non_admins_get_only_the_public_settings(api, user):
     public = api.as_user(user).get("/v1/settings").json()["data"]["attributes"]
     assert "admin-contact-email" not in public
     assert {"app-name", "tagline", "stripe-publishable-key", "web-app-url"} <= set(public)
-    full = api.as_user(make_user(is_staff=True)).get("/v1/settings").json()["data"]["attributes"]
+    full = api.as_user(UserFactory(is_staff=True)).get("/v1/settings").json()["data"]["attributes"]
     assert "admin-contact-email" in full
     assert not any("secret" in name for name in full)
 
 
 def test_a_site_admin_changes_the_settings_with_validation(api):
-    api.as_user(make_user(is_staff=True))
+    api.as_user(UserFactory(is_staff=True))
     document = {"data": {"type": "setting", "id": "1", "attributes": {"github-url": "not a url"}}}
     assert api.patch("/v1/settings", document).status_code == 422
     document["data"]["attributes"] = {"github-url": "https://github.com/fossasia"}
@@ -252,9 +255,9 @@ def test_a_site_admin_changes_the_settings_with_validation(api):
 
 
 def test_an_unconfirmed_address_neither_sees_nor_answers_its_invite(api, user, mailoutbox):
-    event = make_event(user, state=Event.State.DRAFT, name="Secret plans")
+    event = EventFactory(owner=user, state=Event.State.DRAFT, name="Secret plans")
     invite_id = api.as_user(user).post("/v1/role-invites", invite_document(event)).json()["data"]["id"]
-    squatter = make_user(email="new@example.com")
+    squatter = UserFactory(email="new@example.com")
     api.as_user(squatter)
     assert api.get("/v1/role-invites").json()["data"] == []
     document = {"data": {"type": "role-invite", "id": invite_id, "attributes": {"status": "accepted"}}}
@@ -277,7 +280,7 @@ def test_an_unconfirmed_address_neither_sees_nor_answers_its_invite(api, user, m
     ],
 )
 def test_malformed_resource_objects_are_400(api, user, data):
-    make_topic()
+    EventTopicFactory()
     response = api.as_user(user).post("/v1/events", {"data": data})
     assert response.status_code == 400, response.content
     assert response.json()["errors"][0]["status"] == "400"
@@ -285,15 +288,15 @@ def test_malformed_resource_objects_are_400(api, user, data):
 
 
 def test_the_settings_document_must_name_its_id(api):
-    api.as_user(make_user(is_staff=True))
+    api.as_user(UserFactory(is_staff=True))
     document = {"data": {"type": "setting", "id": "2", "attributes": {"tagline": "x"}}}
     assert api.patch("/v1/settings", document).status_code == 409
 
 
 def test_lists_filter_by_their_declared_fields_and_refuse_others(api, user):
-    topic = make_topic()
-    published = make_event(user, event_topic=topic)
-    draft = make_event(user, state=Event.State.DRAFT)
+    topic = EventTopicFactory()
+    published = EventFactory(owner=user, event_topic=topic)
+    draft = EventFactory(owner=user, state=Event.State.DRAFT)
     api.as_user(user)
     assert ids(api.get("/v1/events?filter[state]=draft")) == {str(draft.pk)}
     assert ids(api.get("/v1/events?filter[state]=draft,published")) == {str(draft.pk), str(published.pk)}

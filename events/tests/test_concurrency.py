@@ -10,11 +10,10 @@ from functools import partial
 import pytest
 from django.db import connection
 
-from accounts.tests.factories import make_user
+from accounts.factories import UserFactory
 from events import permissions, services
+from events.factories import EventFactory
 from events.models import EventUserObjectPermission, Role, UsersEventsRoles
-
-from .factories import make_event
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keep the migrations' roles
@@ -46,10 +45,10 @@ def assert_in_step(user, event):
 
 
 def test_removing_and_granting_roles_at_once_keeps_permissions_in_step():
-    owner = make_user()
-    event = make_event(owner)
+    owner = UserFactory()
+    event = EventFactory(owner=owner)
     for round_number in range(ROUNDS):
-        member = make_user(email=f"member{round_number}@example.com")
+        member = UserFactory(email=f"member{round_number}@example.com")
         services.grant_role(member, event, Role.ORGANIZER)
         row = UsersEventsRoles.objects.get(user=member, event=event)
         at_once(
@@ -64,10 +63,10 @@ def test_removing_and_granting_roles_at_once_keeps_permissions_in_step():
 
 
 def test_accepting_one_invite_twice_at_once_makes_one_role():
-    owner = make_user()
-    event = make_event(owner)
+    owner = UserFactory()
+    event = EventFactory(owner=owner)
     for round_number in range(ROUNDS):
-        invitee = make_user(email=f"invitee{round_number}@example.com", is_verified=True)
+        invitee = UserFactory(email=f"invitee{round_number}@example.com", is_verified=True)
         invite = services.create_invite(owner, event, email=invitee.email, role_name=Role.COORGANIZER)
         accept = partial(services.answer_invite, invitee, invite, "accepted")
         at_once(accept, accept)

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 import pytest
 from django.apps import apps as django_apps
 
-from accounts.tests.factories import make_user
+from accounts.factories import UserFactory
+from events.factories import EventFactory
 from events.models import Event
 
-from .factories import make_event
 from .test_admin import change_url, event_form, management_form
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def test_an_event_date_out_of_range_is_422_with_a_pointer_and_writes_nothing(
 def test_moving_an_event_out_of_range_is_422_and_its_page_still_renders(
     api, client, user, starts_at, ends_at, timezone
 ):
-    event = make_event(user)
+    event = EventFactory(owner=user)
     document = event_document(starts_at, ends_at, timezone)
     document["data"]["id"] = str(event.pk)
     response = api.as_user(user).patch(f"/v1/events/{event.pk}", document)
@@ -71,8 +71,8 @@ def test_the_edges_of_the_range_are_accepted_and_render_in_every_zone(api, clien
 
 
 def test_the_admin_refuses_a_date_out_of_range_as_a_form_error(client, user):
-    event = make_event(user)
-    client.force_login(make_user(is_staff=True, is_superuser=True))
+    event = EventFactory(owner=user)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
     data = event_form(event) | {"starts_at_0": "0001-01-01", "starts_at_1": "00:00:00"}
     data |= management_form("user_roles", 0, 0) | management_form("role_invites", 0, 0)
     response = client.post(change_url(event), data)
@@ -93,7 +93,7 @@ def test_the_admin_refuses_a_date_out_of_range_as_a_form_error(client, user):
 def test_dates_stored_before_the_bound_are_moved_into_it_and_the_pages_render(
     client, user, starts_at, ends_at
 ):
-    kept = make_event(user)
+    kept = EventFactory(owner=user)
     stored = Event.objects.create(
         name="Legacy", starts_at=starts_at, ends_at=ends_at, timezone="Pacific/Kiritimati", state="published"
     )

@@ -9,14 +9,13 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from accounts.factories import DEFAULT_PASSWORD, UserFactory
 from accounts.models import User
-from accounts.tests.factories import DEFAULT_PASSWORD, make_user
 from accounts.tests.helpers import link_token
 from events import services
+from events.factories import EventFactory
 from events.models import Role, RoleInvite, UsersEventsRoles
 from openevent.errors import Conflict
-
-from .factories import make_event
 
 KATE = "kate@evil.test"
 KELVIN_KATE = "\u212aate@evil.test"  # `Kate@evil.test` written with the Kelvin sign for its K
@@ -24,8 +23,8 @@ ACCEPT = "/v1/role-invites/accept-invite"
 
 
 def invite_kate(mailoutbox, email=KATE, role_name=Role.ORGANIZER) -> tuple[RoleInvite, str]:
-    owner = make_user(email="owner@example.com")
-    event = make_event(owner, name="Kate's conference")
+    owner = UserFactory(email="owner@example.com")
+    event = EventFactory(owner=owner, name="Kate's conference")
     invite = services.create_invite(owner, event, email=email, role_name=role_name)
     return invite, link_token(mailoutbox[-1], "/invites/")
 
@@ -33,7 +32,7 @@ def invite_kate(mailoutbox, email=KATE, role_name=Role.ORGANIZER) -> tuple[RoleI
 @pytest.mark.django_db
 def test_a_kelvin_sign_look_alike_cannot_claim_kates_invite_with_her_token(api, mailoutbox):
     """The attack: `Kate@evil.test` with a Kelvin sign, registered beside kate, accepted her invite."""
-    kate = make_user(email=KATE)
+    kate = UserFactory(email=KATE)
     invite, token = invite_kate(mailoutbox)
     registered = api.post(
         "/v1/users",
@@ -43,7 +42,7 @@ def test_a_kelvin_sign_look_alike_cannot_claim_kates_invite_with_her_token(api, 
     login = api.post("/v1/auth/login", {"email": KELVIN_KATE, "password": "mallory-passphrase-1"}, plain=True)
     assert login.status_code == 401  # the spelling is kate's address, and that is not kate's password
 
-    mallory = make_user(email="mallory@evil.test", is_verified=True)
+    mallory = UserFactory(email="mallory@evil.test", is_verified=True)
     assert api.as_user(mallory).post(ACCEPT, {"data": {"token": token}}, plain=True).status_code == 403
     assert not UsersEventsRoles.objects.filter(user=mallory).exists()
 
@@ -82,14 +81,14 @@ def test_an_invite_is_stored_and_mailed_in_the_normalized_spelling_and_found_by_
     invite, _ = invite_kate(mailoutbox, email=KELVIN_KATE)
     assert invite.email == KATE
     assert mailoutbox[-1].to == [KATE]
-    kate = make_user(email="Kate@Evil.Test", is_verified=True)
+    kate = UserFactory(email="Kate@Evil.Test", is_verified=True)
     listed = api.as_user(kate).get("/v1/role-invites").json()["data"]
     assert [item["id"] for item in listed] == [str(invite.pk)]
 
 
 @pytest.mark.django_db
 def test_inviting_a_role_holder_by_another_spelling_conflicts(mailoutbox):
-    kate = make_user(email=KATE)
+    kate = UserFactory(email=KATE)
     invite, _ = invite_kate(mailoutbox)
     services.grant_role(kate, invite.event, Role.MODERATOR)
     with pytest.raises(Conflict):
@@ -154,7 +153,7 @@ def old_invite(old_invites, event, email, number, status="pending"):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_migration_rewrites_stored_invite_addresses_normalized(old_invites):
-    event = make_event(make_user())
+    event = EventFactory()
     pending = old_invite(old_invites, event, KELVIN_KATE, 1)
     answered = old_invite(old_invites, event, "Grace@Example.COM", 2, status="declined")
     MigrationExecutor(connection).migrate([NORMALIZING])
@@ -164,7 +163,7 @@ def test_the_migration_rewrites_stored_invite_addresses_normalized(old_invites):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_pending_invites_that_share_a_normalized_address_stop_the_migration_and_are_named(old_invites):
-    event = make_event(make_user())
+    event = EventFactory()
     first = old_invite(old_invites, event, KATE, 1)
     look_alike = old_invite(old_invites, event, "\uff4bate@evil.test", 2)
     old_invite(old_invites, event, "\uff4bate@evil.test", 3, status="declined")  # answered: no conflict

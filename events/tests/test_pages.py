@@ -4,21 +4,20 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.factories import make_user
+from accounts.factories import UserFactory
 from accounts.tests.helpers import link_token
 from events import services
+from events.factories import EventFactory
 from events.models import Event, Role, RoleInvite, UsersEventsRoles
 from events.views import INVITE_SESSION_KEY
-
-from .factories import make_event
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_start_page_lists_upcoming_published_events_only(client, user):
-    upcoming = make_event(user, name="Upcoming Summit")
-    make_event(user, name="Hidden Draft", state=Event.State.DRAFT)
-    make_event(user, name="Past Meetup", days_ahead=-10)
+    upcoming = EventFactory(owner=user, name="Upcoming Summit")
+    EventFactory(owner=user, name="Hidden Draft", state=Event.State.DRAFT)
+    EventFactory(owner=user, name="Past Meetup", days_ahead=-10)
     response = client.get("/")
     assert [event.name for event in response.context["page"]] == [upcoming.name]
     assert b"Upcoming Summit" in response.content
@@ -27,8 +26,8 @@ def test_the_start_page_lists_upcoming_published_events_only(client, user):
 
 def test_the_start_page_searches_and_pages(client, user):
     for number in range(14):
-        make_event(user, name=f"Conf {number:02}", days_ahead=number + 1)
-    make_event(user, name="Workshop")
+        EventFactory(owner=user, name=f"Conf {number:02}", days_ahead=number + 1)
+    EventFactory(owner=user, name="Workshop")
     assert [event.name for event in client.get("/?q=work").context["page"]] == ["Workshop"]
     second = client.get("/?q=conf&page=2")
     assert [event.name for event in second.context["page"]] == ["Conf 12", "Conf 13"]
@@ -37,7 +36,7 @@ def test_the_start_page_searches_and_pages(client, user):
 
 @pytest.mark.parametrize("query", ["\x00", "a" * 101])
 def test_a_bad_search_is_a_form_error_not_a_crash(client, user, query):
-    make_event(user, name="Summit")
+    EventFactory(owner=user, name="Summit")
     response = client.get("/", {"q": query})
     assert response.status_code == 200
     assert response.context["search"].errors
@@ -46,7 +45,9 @@ def test_a_bad_search_is_a_form_error_not_a_crash(client, user, query):
 
 def test_event_page_shows_times_in_the_events_time_zone(client, user):
     start = timezone.now().replace(hour=1, minute=30, second=0, microsecond=0) + timedelta(days=3)
-    event = make_event(user, starts_at=start, ends_at=start + timedelta(hours=5), timezone="Asia/Kolkata")
+    event = EventFactory(
+        owner=user, starts_at=start, ends_at=start + timedelta(hours=5), timezone="Asia/Kolkata"
+    )
     response = client.get(f"/events/{event.pk}/")
     assert response.status_code == 200
     assert b"07:00" in response.content  # 01:30 UTC is 07:00 in India
@@ -54,9 +55,9 @@ def test_event_page_shows_times_in_the_events_time_zone(client, user):
 
 
 def test_a_draft_page_is_404_without_a_role_and_shown_with_one(client, user):
-    draft = make_event(user, state=Event.State.DRAFT)
+    draft = EventFactory(owner=user, state=Event.State.DRAFT)
     assert client.get(f"/events/{draft.pk}/").status_code == 404
-    client.force_login(make_user())
+    client.force_login(UserFactory())
     assert client.get(f"/events/{draft.pk}/").status_code == 404
     client.force_login(user)
     response = client.get(f"/events/{draft.pk}/")
@@ -104,8 +105,8 @@ def test_creating_an_event_needs_login(client, db):
 
 
 def test_only_event_admins_edit(client, user):
-    event = make_event(user)
-    attendee = make_user()
+    event = EventFactory(owner=user)
+    attendee = UserFactory()
     services.grant_role(attendee, event, Role.ATTENDEE)
     client.force_login(attendee)
     assert client.get(f"/events/{event.pk}/edit/").status_code == 403
@@ -120,8 +121,8 @@ def test_only_event_admins_edit(client, user):
 def test_my_events_lists_roles_and_pending_invites(client, user, mailoutbox):
     user.is_verified = True
     user.save()
-    mine = make_event(user, name="Mine")
-    other = make_event(make_user(), name="Theirs")
+    mine = EventFactory(owner=user, name="Mine")
+    other = EventFactory(name="Theirs")
     services.create_invite(
         UsersEventsRoles.objects.get(event=other).user, other, email=user.email, role_name=Role.MODERATOR
     )
@@ -136,7 +137,7 @@ ANSWER = "/invites/answer/"
 
 @pytest.fixture
 def invitation(user, mailoutbox):
-    event = make_event(make_user(), name="Invited Conf", state=Event.State.DRAFT)
+    event = EventFactory(name="Invited Conf", state=Event.State.DRAFT)
     owner = UsersEventsRoles.objects.get(event=event).user
     services.create_invite(owner, event, email=user.email, role_name=Role.COORGANIZER)
     return event, f"/invites/{link_token(mailoutbox[-1], '/invites/')}/"
@@ -184,7 +185,7 @@ def test_the_invite_link_declines(client, user, invitation):
 
 def test_the_invite_link_refuses_another_logged_in_user(client, invitation):
     _, url = invitation
-    client.force_login(make_user(email="intruder@example.com"))
+    client.force_login(UserFactory(email="intruder@example.com"))
     assert client.get(url, follow=True).status_code == 403
     assert (
         client.post(ANSWER, {"answer": "accepted", "invite": RoleInvite.objects.get().pk}).status_code == 403

@@ -6,14 +6,13 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.tests.factories import make_user
+from accounts.factories import UserFactory
 from accounts.tests.helpers import link_token
 from events import permissions, services
+from events.factories import EventFactory
 from events.models import Event, EventUserObjectPermission, Role, RoleInvite, UsersEventsRoles
 from openevent.errors import Conflict, Forbidden, NotFound
 from openevent.ratelimit import RateLimited
-
-from .factories import make_event
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +26,8 @@ def held_permissions(user, event) -> set[str]:
 
 
 def test_creating_an_event_makes_the_creator_its_owner():
-    owner = make_user()
-    event = make_event(owner, state=Event.State.DRAFT)
+    owner = UserFactory()
+    event = EventFactory(owner=owner, state=Event.State.DRAFT)
     assert UsersEventsRoles.objects.get(event=event).role.name == Role.OWNER
     assert held_permissions(owner, event) == {"view_event", "change_event", "delete_event"}
     assert permissions.is_event_owner(owner, event)
@@ -37,20 +36,20 @@ def test_creating_an_event_makes_the_creator_its_owner():
 def test_an_event_must_end_after_it_starts():
     start = timezone.now()
     with pytest.raises(ValidationError) as error:
-        services.create_event(make_user(), Event(name="Backwards", starts_at=start, ends_at=start))
+        services.create_event(UserFactory(), Event(name="Backwards", starts_at=start, ends_at=start))
     assert "ends_at" in error.value.message_dict
     assert not Event.objects.exists()
 
 
 def test_an_unknown_time_zone_is_refused():
     with pytest.raises(ValidationError) as error:
-        make_event(make_user(), timezone="Mars/Olympus_Mons")
+        EventFactory(timezone="Mars/Olympus_Mons")
     assert "timezone" in error.value.message_dict
 
 
 def test_roles_are_scoped_to_their_own_event():
-    owner, other_owner = make_user(), make_user()
-    event, other_event = make_event(owner), make_event(other_owner, state=Event.State.DRAFT)
+    owner, other_owner = UserFactory(), UserFactory()
+    event, other_event = EventFactory(owner=owner), EventFactory(owner=other_owner, state=Event.State.DRAFT)
     assert permissions.is_event_admin(owner, event)
     assert not permissions.is_event_admin(owner, other_event)
     assert not permissions.can_view_event(owner, other_event)
@@ -63,7 +62,7 @@ def invite(event, email="new@example.com", role_name=Role.ORGANIZER, actor=None)
 
 
 def test_an_invite_mails_a_single_use_link_and_stores_only_its_hash(mailoutbox):
-    event = make_event(make_user(), name="PyCon")
+    event = EventFactory(name="PyCon")
     role_invite = invite(event, email="New@Example.com")
     token = link_token(mailoutbox[0], "/invites/")
     assert mailoutbox[0].to == ["new@example.com"]
@@ -75,8 +74,8 @@ def test_an_invite_mails_a_single_use_link_and_stores_only_its_hash(mailoutbox):
 
 
 def test_accepting_grants_the_role_once(mailoutbox):
-    event = make_event(make_user(), state=Event.State.DRAFT)
-    invitee = make_user(email="new@example.com", is_verified=True)
+    event = EventFactory(state=Event.State.DRAFT)
+    invitee = UserFactory(email="new@example.com", is_verified=True)
     role_invite = invite(event, email="NEW@example.com")
     services.answer_invite(invitee, role_invite, "accepted")
     services.answer_invite(invitee, role_invite, "accepted")  # a double click changes nothing
@@ -86,11 +85,11 @@ def test_accepting_grants_the_role_once(mailoutbox):
 
 
 def test_only_the_invited_address_may_answer():
-    event = make_event(make_user())
+    event = EventFactory()
     role_invite = invite(event)
     with pytest.raises(Forbidden):
         services.answer_invite(
-            make_user(email="someone-else@example.com", is_verified=True),
+            UserFactory(email="someone-else@example.com", is_verified=True),
             role_invite,
             "accepted",
             with_token=True,
@@ -100,8 +99,8 @@ def test_only_the_invited_address_may_answer():
 
 
 def test_an_answered_invite_cannot_be_answered_the_other_way():
-    event = make_event(make_user())
-    invitee = make_user(email="new@example.com", is_verified=True)
+    event = EventFactory()
+    invitee = UserFactory(email="new@example.com", is_verified=True)
     role_invite = invite(event)
     services.answer_invite(invitee, role_invite, "declined")
     with pytest.raises(Conflict):
@@ -110,8 +109,8 @@ def test_an_answered_invite_cannot_be_answered_the_other_way():
 
 
 def test_an_expired_invite_cannot_be_accepted():
-    event = make_event(make_user())
-    invitee = make_user(email="new@example.com", is_verified=True)
+    event = EventFactory()
+    invitee = UserFactory(email="new@example.com", is_verified=True)
     role_invite = invite(event)
     with time_machine.travel(timezone.now() + timedelta(days=7, seconds=1)), pytest.raises(NotFound):
         services.answer_invite(invitee, role_invite, "accepted")
@@ -124,26 +123,26 @@ def test_an_unknown_invite_token_is_not_found():
 
 
 def test_duplicate_pending_invites_conflict_but_a_new_one_after_an_answer_is_fine():
-    event = make_event(make_user())
+    event = EventFactory()
     first = invite(event)
     with pytest.raises(Conflict):
         invite(event, email="NEW@example.com")
-    services.answer_invite(make_user(email="new@example.com", is_verified=True), first, "declined")
+    services.answer_invite(UserFactory(email="new@example.com", is_verified=True), first, "declined")
     assert invite(event).status == "pending"
 
 
 def test_inviting_someone_to_a_role_they_hold_conflicts():
-    event = make_event(make_user())
-    member = make_user(email="member@example.com")
+    event = EventFactory()
+    member = UserFactory(email="member@example.com")
     services.grant_role(member, event, Role.MODERATOR)
     with pytest.raises(Conflict):
         invite(event, email="member@example.com", role_name=Role.MODERATOR)
 
 
 def test_only_the_owner_invites_an_owner():
-    owner = make_user()
-    event = make_event(owner)
-    organizer = make_user()
+    owner = UserFactory()
+    event = EventFactory(owner=owner)
+    organizer = UserFactory()
     services.grant_role(organizer, event, Role.ORGANIZER)
     with pytest.raises(Forbidden):
         invite(event, role_name=Role.OWNER, actor=organizer)
@@ -151,9 +150,9 @@ def test_only_the_owner_invites_an_owner():
 
 
 def test_a_new_owner_takes_over_and_the_old_one_stays_as_organizer():
-    owner = make_user()
-    event = make_event(owner)
-    successor = make_user(email="new@example.com", is_verified=True)
+    owner = UserFactory()
+    event = EventFactory(owner=owner)
+    successor = UserFactory(email="new@example.com", is_verified=True)
     services.answer_invite(successor, invite(event, role_name=Role.OWNER), "accepted")
     roles = dict(UsersEventsRoles.objects.filter(event=event).values_list("user__email", "role__name"))
     assert roles == {owner.email: Role.ORGANIZER, successor.email: Role.OWNER}
@@ -162,17 +161,17 @@ def test_a_new_owner_takes_over_and_the_old_one_stays_as_organizer():
 
 
 def test_the_owner_cannot_be_removed():
-    owner = make_user()
-    event = make_event(owner)
+    owner = UserFactory()
+    event = EventFactory(owner=owner)
     with pytest.raises(Forbidden):
         services.remove_role(owner, UsersEventsRoles.objects.get(event=event))
     assert permissions.is_event_owner(owner, event)
 
 
 def test_removing_one_role_keeps_what_another_role_grants():
-    owner = make_user()
-    event = make_event(owner, state=Event.State.DRAFT)
-    member = make_user()
+    owner = UserFactory()
+    event = EventFactory(owner=owner, state=Event.State.DRAFT)
+    member = UserFactory()
     services.grant_role(member, event, Role.COORGANIZER)
     services.grant_role(member, event, Role.ATTENDEE)
     services.remove_role(owner, UsersEventsRoles.objects.get(user=member, role__name=Role.COORGANIZER))
@@ -185,8 +184,8 @@ def test_removing_one_role_keeps_what_another_role_grants():
 
 
 def test_editing_an_invite_to_a_new_address_sends_a_new_link_and_voids_the_old(mailoutbox):
-    owner = make_user()
-    event = make_event(owner)
+    owner = UserFactory()
+    event = EventFactory(owner=owner)
     role_invite = invite(event, email="typo@example.con")
     old_token = link_token(mailoutbox[0], "/invites/")
     services.update_invite(owner, role_invite, email="right@example.com")
@@ -197,19 +196,19 @@ def test_editing_an_invite_to_a_new_address_sends_a_new_link_and_voids_the_old(m
 
 
 def test_deleting_an_event_takes_its_roles_and_permissions_along():
-    owner = make_user()
-    event = make_event(owner)
+    owner = UserFactory()
+    event = EventFactory(owner=owner)
     services.delete_event(owner, event)
     assert not UsersEventsRoles.objects.exists()
     assert not EventUserObjectPermission.objects.exists()
 
 
 def test_ownership_can_be_handed_on_again_and_again():
-    first = make_user()
-    event = make_event(first)
+    first = UserFactory()
+    event = EventFactory(owner=first)
     second, third = (
-        make_user(email="second@example.com", is_verified=True),
-        make_user(email="third@example.com", is_verified=True),
+        UserFactory(email="second@example.com", is_verified=True),
+        UserFactory(email="third@example.com", is_verified=True),
     )
     services.grant_role(second, event, Role.ORGANIZER)
     services.answer_invite(
@@ -228,8 +227,8 @@ def test_ownership_can_be_handed_on_again_and_again():
 
 
 def test_an_unconfirmed_address_answers_only_with_the_emailed_token(mailoutbox):
-    event = make_event(make_user())
-    squatter = make_user(email="new@example.com")  # registered the address, never read its mail
+    event = EventFactory()
+    squatter = UserFactory(email="new@example.com")  # registered the address, never read its mail
     role_invite = invite(event)
     with pytest.raises(Forbidden):
         services.answer_invite(squatter, role_invite, "accepted")
@@ -243,7 +242,7 @@ def test_an_unconfirmed_address_answers_only_with_the_emailed_token(mailoutbox):
 
 
 def test_an_expired_invite_makes_way_for_a_new_one():
-    event = make_event(make_user())
+    event = EventFactory()
     old = invite(event)
     with time_machine.travel(timezone.now() + timedelta(days=8)):
         new = invite(event)
@@ -253,7 +252,7 @@ def test_an_expired_invite_makes_way_for_a_new_one():
 
 def test_invites_are_rate_limited_per_inviter(settings):
     settings.INVITE_LIMIT_PER_HOUR = 2
-    event = make_event(make_user())
+    event = EventFactory()
     invite(event, email="one@example.com")
     invite(event, email="two@example.com")
     with pytest.raises(RateLimited):
@@ -262,9 +261,9 @@ def test_invites_are_rate_limited_per_inviter(settings):
 
 
 def test_only_the_owner_edits_or_withdraws_an_owner_invite():
-    owner = make_user()
-    event = make_event(owner)
-    organizer = make_user()
+    owner = UserFactory()
+    event = EventFactory(owner=owner)
+    organizer = UserFactory()
     services.grant_role(organizer, event, Role.ORGANIZER)
     owner_invite = invite(event, role_name=Role.OWNER, actor=owner)
     with pytest.raises(Forbidden):
@@ -275,8 +274,8 @@ def test_only_the_owner_edits_or_withdraws_an_owner_invite():
 
 
 def test_an_edit_counts_against_the_stored_invite_not_unsaved_changes(mailoutbox):
-    owner = make_user()
-    event = make_event(owner)
+    owner = UserFactory()
+    event = EventFactory(owner=owner)
     role_invite = invite(event, email="typo@example.con")
     old_token = link_token(mailoutbox[0], "/invites/")
     role_invite.email = "right@example.com"  # as an admin form leaves it before saving

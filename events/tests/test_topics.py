@@ -7,12 +7,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from accounts.tests.factories import make_user
+from accounts.factories import UserFactory
 from events import services
+from events.factories import EventTopicFactory
 from events.models import EventTopic
 from openevent.errors import Forbidden
-
-from .factories import make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +37,7 @@ def test_a_topic_created_with_only_a_name_gets_its_slug_from_the_name(api, site_
 
 
 def test_names_that_slugify_alike_get_distinct_slugs(api, site_admin):
-    make_topic("Science")  # slug "science"
+    EventTopicFactory(name="Science")  # slug "science"
     assert created_slug(create(api, site_admin, name="Science!")) == "science-2"
     assert created_slug(create(api, site_admin, name="SCIENCE")) == "science-3"
     assert created_slug(create(api, site_admin, name=" science ")) == "science-4"
@@ -57,7 +56,7 @@ def test_names_with_nothing_to_slugify_get_the_fallback_slug(api, site_admin, na
 
 
 def test_a_fallback_slug_taken_by_a_topic_named_so_is_counted_on(api, site_admin):
-    make_topic("Topic")  # slug "topic"
+    EventTopicFactory(name="Topic")  # slug "topic"
     assert created_slug(create(api, site_admin, name="🎉")) == "topic-2"
 
 
@@ -74,7 +73,7 @@ def test_an_explicit_slug_is_kept(api, site_admin):
 
 
 def test_an_explicit_slug_that_is_taken_is_422(api, site_admin):
-    make_topic("Science")
+    EventTopicFactory(name="Science")
     response = create(api, site_admin, name="Physics", slug="science")
     assert response.status_code == 422, response.content
     assert response.json()["errors"][0]["source"]["pointer"] == "/data/attributes/slug"
@@ -89,7 +88,7 @@ def test_an_explicit_bad_slug_is_422(api, site_admin, slug):
 
 
 def test_a_taken_name_is_422(api, site_admin):
-    make_topic("Science")
+    EventTopicFactory(name="Science")
     response = create(api, site_admin, name="Science")
     assert response.status_code == 422, response.content
     assert response.json()["errors"][0]["source"]["pointer"] == "/data/attributes/name"
@@ -136,7 +135,7 @@ def test_a_name_taken_meanwhile_by_a_concurrent_create_is_422(api, site_admin, m
 
 def test_a_slug_always_taken_meanwhile_ends_in_422(api, site_admin, monkeypatch):
     monkeypatch.setattr(services, "free_topic_slug", lambda name: "science")
-    make_topic("Science")
+    EventTopicFactory(name="Science")
     response = create(api, site_admin, name="Science!")
     assert response.status_code == 422, response.content
     assert response.json()["errors"][0]["source"]["pointer"] == "/data/attributes/slug"
@@ -146,7 +145,7 @@ def test_a_slug_always_taken_meanwhile_ends_in_422(api, site_admin, monkeypatch)
 
 
 def test_the_admin_makes_the_slug_of_a_topic_added_without_one(client, site_admin):
-    make_topic("Science")
+    EventTopicFactory(name="Science")
     client.force_login(site_admin)
     page = client.get("/admin/events/eventtopic/add/")
     assert page.status_code == 200
@@ -160,7 +159,7 @@ def test_the_admin_makes_the_slug_of_a_topic_added_without_one(client, site_admi
 
 
 def test_the_admin_refuses_a_taken_slug_and_an_empty_one_on_change(client, site_admin):
-    science, physics = make_topic("Science"), make_topic("Physics")
+    science, physics = EventTopicFactory(name="Science"), EventTopicFactory(name="Physics")
     client.force_login(site_admin)
     response = client.post("/admin/events/eventtopic/add/", {"name": "Biology", "slug": "science"})
     assert response.status_code == 200  # the form again, with its error
@@ -178,7 +177,7 @@ def test_the_admin_refuses_a_taken_slug_and_an_empty_one_on_change(client, site_
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers: PostgreSQL")
 def test_topics_created_at_once_never_fail_with_a_500():
-    admin = make_user(email="root@example.com", is_staff=True)
+    admin = UserFactory(email="root@example.com", is_staff=True)
     barrier = threading.Barrier(2)
 
     def create_at_once(name):

@@ -7,8 +7,8 @@ from django.test import Client, RequestFactory
 from django.urls import path
 from rest_framework.request import Request
 
+from accounts.factories import UserFactory
 from accounts.models import User
-from accounts.tests.factories import make_user
 from openevent.api import Pagination
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +123,7 @@ def test_session_authenticated_api_writes_need_csrf(user):
 
 def test_pages_hold_the_total_in_meta_count():
     for number in range(7):
-        make_user(email=f"person{number}@example.com")
+        UserFactory(email=f"person{number}@example.com")
     request = Request(RequestFactory().get("/v1/users", {"page[size]": 3, "page[number]": 2}))
     paginator = Pagination()
     page = paginator.paginate_queryset(User.objects.all(), request)

@@ -12,8 +12,8 @@ from channels.testing import HttpCommunicator
 from django.core import signals
 from django.test import Client
 
-from accounts.tests.factories import DEFAULT_PASSWORD, make_user
-from events.tests.factories import make_topic
+from accounts.factories import DEFAULT_PASSWORD, UserFactory
+from events.factories import EventTopicFactory
 from openevent.asgi import application
 from openevent.handler import ASGIHandler
 
@@ -31,7 +31,7 @@ async def serve(method: str, path: str, body: bytes = b"", headers=()) -> dict:
 
 
 def test_an_api_list_is_answered_as_the_test_client_answers_it():
-    make_topic()  # a list with a row, made without the roles a transactional test may have flushed
+    EventTopicFactory()  # a list with a row, made without the roles a transactional test may have flushed
     expected = Client().get("/v1/event-topics")
     response = serve("GET", "/v1/event-topics")
     assert response["status"] == 200
@@ -40,7 +40,7 @@ def test_an_api_list_is_answered_as_the_test_client_answers_it():
 
 
 def test_a_posted_body_reaches_the_view():
-    user = make_user()
+    user = UserFactory()
     credentials = json.dumps({"email": user.email, "password": DEFAULT_PASSWORD}).encode()
     response = serve("POST", "/v1/auth/login", credentials, [(b"content-type", b"application/json")])
     assert response["status"] == 200
@@ -129,7 +129,7 @@ def test_a_request_whose_client_left_while_it_waited_for_a_thread_is_not_served(
 
 
 def test_a_chunked_body_is_read_like_one_with_its_length():
-    user = make_user()
+    user = UserFactory()
     credentials = json.dumps({"email": user.email, "password": DEFAULT_PASSWORD}).encode()
     scope = http_scope(
         "/v1/auth/login",

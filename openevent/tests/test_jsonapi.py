@@ -15,16 +15,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver
 
-from accounts.tests.factories import make_user
+from accounts.factories import UserFactory
 from events import services as event_services
-from events.models import EventTopic, Role, UsersEventsRoles
-from events.tests.factories import make_event
+from events.factories import EventFactory, EventTopicFactory
+from events.models import Role, UsersEventsRoles
 from openevent import renderers
 from openevent.resources import declared_relationships, python_name, registry, wire_name
 from openevent.schema import include_paths
 from openevent.tests.test_list_parameters import api_routes
-from remotelab.models import LabScript
-from speakers.models import Session, Speaker
+from remotelab.factories import LabScriptFactory
+from speakers.factories import SessionFactory, SpeakerFactory
+from speakers.models import Session
 from speakers.tests.conftest import programme as programme  # a fixture
 from speakers.tests.test_permission_matrix import ACTORS
 
@@ -57,14 +58,14 @@ LISTS = {
 
 @pytest.fixture
 def world(programme):
-    topic = EventTopic.objects.create(name="Science", slug="science")
+    topic = EventTopicFactory(name="Science")
     programme.events["P"].event_topic = topic
     programme.events["P"].save()
     owner = UsersEventsRoles.objects.get(event=programme.events["P"], role__name=Role.OWNER).user
     event_services.create_invite(
         owner, programme.events["P"], email="guest@example.com", role_name="moderator"
     )
-    LabScript.objects.create(owner=programme.users["submitter"], title="Blink", code="print(1)")
+    LabScriptFactory(owner=programme.users["submitter"], title="Blink", code="print(1)")
     programme.ids = {
         "P": programme.events["P"].pk,
         "D": programme.events["D"].pk,
@@ -373,10 +374,10 @@ def test_the_filter_operators(api, world):
 
 def test_like_patterns_escape_their_wildcards(api, world):
     event = world.events["P"]
-    percent = Speaker.objects.create(event=event, name="100% Ada", email="p@example.com")
-    Speaker.objects.create(event=event, name="100 Ada", email="q@example.com")
-    underscore = Speaker.objects.create(event=event, name="a_b", email="r@example.com")
-    Speaker.objects.create(event=event, name="axb", email="s@example.com")
+    percent = SpeakerFactory(event=event, name="100% Ada", email="p@example.com")
+    SpeakerFactory(event=event, name="100 Ada", email="q@example.com")
+    underscore = SpeakerFactory(event=event, name="a_b", email="r@example.com")
+    SpeakerFactory(event=event, name="axb", email="s@example.com")
     for pattern, expected in [(r"100\%%", percent), (r"a\_b", underscore)]:
         condition = {"name": "name", "op": "like", "val": pattern}
         assert filtered(api, world, "site_admin", "/v1/speakers", [condition]) == [str(expected.pk)], pattern
@@ -520,17 +521,17 @@ def queries_for(api, url) -> int:
     ],
 )
 def test_query_counts_stay_flat_with_includes(api, url):
-    owner = make_user()
+    owner = UserFactory()
     counts = []
-    event = make_event(owner)
+    event = EventFactory(owner=owner)
     for rows in (5, 50):
         while Session.objects.filter(event=event).count() < rows:
-            session = Session.objects.create(event=event, title="Talk", state="accepted", creator=owner)
+            session = SessionFactory(event=event, title="Talk", state="accepted", creator=owner)
             for name in ("Ada", "Bea"):
-                Speaker.objects.create(event=event, name=name, email="s@example.com").sessions.add(session)
+                SpeakerFactory(event=event, name=name, email="s@example.com", sessions=[session])
             event.sponsors.create(name="Sponsor")
             event.tracks.create(name=f"Track {session.pk}")
-            make_event(owner)
+            EventFactory(owner=owner)
         counts.append(
             queries_for(api.as_user(owner), with_query(url.format(event=event.pk), **{"page[size]": 100}))
         )

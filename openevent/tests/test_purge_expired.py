@@ -7,22 +7,22 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts import services as account_services
+from accounts.factories import UserFactory
 from accounts.models import PasswordResetToken
-from accounts.tests.factories import make_user
 from events import services as event_services
+from events.factories import EventFactory
 from events.models import Role, RoleInvite
-from events.tests.factories import make_event
 
 pytestmark = pytest.mark.django_db
 
 
 def test_purging_keeps_what_still_works_and_the_record_of_answers(user):
-    owner = make_user()
-    event = make_event(owner)
+    owner = UserFactory()
+    event = EventFactory(owner=owner)
     account_services.request_password_reset(email=user.email, ip_address="10.0.0.1")
     event_services.create_invite(owner, event, email="old@example.com", role_name=Role.MODERATOR)
     declined = event_services.create_invite(owner, event, email="no@example.com", role_name=Role.MODERATOR)
-    event_services.answer_invite(make_user(email="no@example.com"), declined, "declined", with_token=True)
+    event_services.answer_invite(UserFactory(email="no@example.com"), declined, "declined", with_token=True)
     with time_machine.travel(timezone.now() + timedelta(days=8)):
         account_services.request_password_reset(email=user.email, ip_address="10.0.0.2")  # still valid
         out = StringIO()

@@ -8,8 +8,8 @@ import pytest
 from django.conf import settings
 from django.core import signing
 
+from accounts.factories import UserFactory
 from accounts.services import VERIFY_EMAIL_SALT
-from accounts.tests.factories import make_user
 
 # The key every installation used while DEBUG was on and SECRET_KEY unset, public in the repository.
 OLD_CONSTANT_KEY = "insecure-development-key-only-for-debug-mode"
@@ -70,7 +70,7 @@ def test_this_installation_does_not_sign_with_the_old_constant():
 
 @pytest.mark.django_db
 def test_a_confirmation_token_signed_with_the_old_constant_is_refused(client):
-    victim = make_user(email="kate@example.com", is_verified=False)
+    victim = UserFactory(email="kate@example.com", is_verified=False)
     claim = {"id": victim.pk, "email": victim.email}
     forged = signing.dumps(claim, key=OLD_CONSTANT_KEY, salt=VERIFY_EMAIL_SALT)
     assert client.get(f"/verify-email/?token={forged}").status_code == 404

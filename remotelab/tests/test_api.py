@@ -2,9 +2,10 @@ import threading
 
 import pytest
 
-from accounts.tests.factories import make_user
+from accounts.factories import UserFactory
 from openevent.errors import Conflict
 from remotelab import services
+from remotelab.factories import LabScriptFactory
 from remotelab.functions import FUNCTIONS
 from remotelab.models import LabScript
 from remotelab.sandbox import RunResult
@@ -82,7 +83,7 @@ def test_scripts_are_their_owners_alone(api, user):
     assert created.status_code == 201
     script_id = created.json()["data"]["id"]
     assert LabScript.objects.get(pk=script_id).owner == user
-    stranger = make_user()
+    stranger = UserFactory()
     api.as_user(stranger)
     assert api.get("/v1/remotelab/scripts").json()["data"] == []
     assert api.get(f"/v1/remotelab/scripts/{script_id}").status_code == 404
@@ -111,7 +112,7 @@ def test_running_a_script_returns_its_widgets(api, user):
         "button('Read', \"get_voltage('CH3')\")\n"
         "plot([1, 2], [3, 4])"
     )
-    script = LabScript.objects.create(owner=user, title="Demo", code=code)
+    script = LabScriptFactory(owner=user, title="Demo", code=code)
     response = api.as_user(user).post(f"/v1/remotelab/scripts/{script.pk}/run", plain=True)
     assert response.status_code == 200
     body = response.json()
@@ -129,7 +130,7 @@ def test_running_a_script_returns_its_widgets(api, user):
 
 @needs_sandbox
 def test_a_failing_script_reports_its_error(api, user):
-    script = LabScript.objects.create(owner=user, title="Broken", code="get_voltage('CH9')")
+    script = LabScriptFactory(owner=user, title="Broken", code="get_voltage('CH9')")
     body = api.as_user(user).post(f"/v1/remotelab/scripts/{script.pk}/run", plain=True).json()
     assert (body["status"], body["finished"]) == (False, "error")
     assert "channel must be one of" in body["error"]
@@ -151,7 +152,7 @@ def test_a_runs_status_says_whether_it_finished_normally_and_finished_how(
     monkeypatch.setattr(
         services, "run_code", lambda user, code: RunResult(status=reason, error=error, widgets=widgets)
     )
-    script = LabScript.objects.create(owner=user, title="Any", code="print(1)")
+    script = LabScriptFactory(owner=user, title="Any", code="print(1)")
     response = api.as_user(user).post(f"/v1/remotelab/scripts/{script.pk}/run", plain=True)
     assert response.status_code == 200
     expected = {
@@ -168,9 +169,7 @@ def test_a_runs_status_says_whether_it_finished_normally_and_finished_how(
 @needs_sandbox
 def test_a_script_out_of_time_is_not_a_normal_finish(api, user, settings):
     settings.REMOTELAB_SCRIPT_TIMEOUT = 1
-    script = LabScript.objects.create(
-        owner=user, title="Slow", code="print('going')\nimport time\ntime.sleep(30)"
-    )
+    script = LabScriptFactory(owner=user, title="Slow", code="print('going')\nimport time\ntime.sleep(30)")
     body = api.as_user(user).post(f"/v1/remotelab/scripts/{script.pk}/run", plain=True).json()
     assert (body["status"], body["finished"]) == (False, "timeout")
     assert "longer than 1 s" in body["error"]
@@ -179,7 +178,7 @@ def test_a_script_out_of_time_is_not_a_normal_finish(api, user, settings):
 
 def test_without_bubblewrap_running_is_refused_clearly(api, user, monkeypatch):
     monkeypatch.setattr(sandbox_shutil, "which", lambda name: None)
-    script = LabScript.objects.create(owner=user, title="Any", code="print(1)")
+    script = LabScriptFactory(owner=user, title="Any", code="print(1)")
     response = api.as_user(user).post(f"/v1/remotelab/scripts/{script.pk}/run", plain=True)
     assert response.status_code == 503
     assert "bubblewrap" in response.json()["errors"][0]["detail"]

@@ -10,9 +10,9 @@ import pytest
 from channels.routing import ProtocolTypeRouter
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
-from accounts.tests.factories import DEFAULT_PASSWORD, make_user
+from accounts.factories import DEFAULT_PASSWORD, UserFactory
 from openevent.asgi import application
-from remotelab.models import LabScript
+from remotelab.factories import LabScriptFactory
 from remotelab.tests.conftest import needs_chromium, needs_sandbox
 
 CHROMIUM = shutil.which("chromium")
@@ -71,8 +71,8 @@ def test_a_scripts_button_reads_the_instrument_into_its_label(site, settings, br
     from playwright.sync_api import expect
 
     settings.ALLOWED_HOSTS = ["127.0.0.1"]
-    user = make_user(email="student@example.com")
-    LabScript.objects.create(
+    user = UserFactory(email="student@example.com")
+    LabScriptFactory(
         owner=user,
         title="Voltmeter",
         code="set_pv1(2.5)\nprint_('PV1 is wired to CH3')\nbutton('Read CH3', \"get_voltage('CH3')\")",

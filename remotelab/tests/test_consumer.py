@@ -9,9 +9,9 @@ from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from accounts.tests.factories import make_user
+from accounts.factories import UserFactory
 from openevent.asgi import application
-from remotelab.models import LabScript
+from remotelab.factories import LabScriptFactory
 from remotelab.tests.conftest import needs_sandbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,7 +30,7 @@ def lab(*headers, host=HOST) -> WebsocketCommunicator:
 
 def connects(*headers, **host) -> bool:
     """Whether a logged-in user's browser, sending these headers, gets the lab's websocket."""
-    cookie = session_cookie(make_user())
+    cookie = session_cookie(UserFactory())
 
     async def scenario():
         communicator = lab(*headers, cookie, **host)
@@ -82,7 +82,7 @@ def test_the_sites_own_origin_and_trusted_ones_connect(settings):
 
 
 def test_eval_answers_with_the_result_and_echoes_the_id():
-    cookie = session_cookie(make_user())
+    cookie = session_cookie(UserFactory())
 
     async def scenario():
         communicator = lab(ORIGIN, cookie)
@@ -108,8 +108,8 @@ def test_eval_answers_with_the_result_and_echoes_the_id():
 
 @needs_sandbox
 def test_a_run_streams_its_widgets_in_order_then_finishes():
-    user = make_user()
-    script = LabScript.objects.create(
+    user = UserFactory()
+    script = LabScriptFactory(
         owner=user, title="Stream", code="for n in range(3):\n    print(n)\nplot([0, 1], [1, 0])"
     )
     cookie = session_cookie(user)
@@ -131,8 +131,8 @@ def test_a_run_streams_its_widgets_in_order_then_finishes():
 
 @needs_sandbox
 def test_someone_elses_script_is_not_found():
-    script = LabScript.objects.create(owner=make_user(), title="Theirs", code="print(1)")
-    cookie = session_cookie(make_user())
+    script = LabScriptFactory(title="Theirs", code="print(1)")
+    cookie = session_cookie(UserFactory())
 
     async def scenario():
         communicator = lab(ORIGIN, cookie)
@@ -146,7 +146,7 @@ def test_someone_elses_script_is_not_found():
 
 @needs_sandbox
 def test_stop_ends_a_run_and_the_lab_keeps_answering_meanwhile():
-    cookie = session_cookie(make_user())
+    cookie = session_cookie(UserFactory())
 
     async def scenario():
         communicator = lab(ORIGIN, cookie)
@@ -173,7 +173,7 @@ def test_stop_ends_a_run_and_the_lab_keeps_answering_meanwhile():
 
 @needs_sandbox
 def test_two_labs_run_at_once():
-    cookies = [session_cookie(make_user()) for _ in range(2)]
+    cookies = [session_cookie(UserFactory()) for _ in range(2)]
 
     async def scenario():
         labs = [lab(ORIGIN, cookie) for cookie in cookies]
@@ -193,7 +193,7 @@ def test_two_labs_run_at_once():
 def test_an_unexpected_failure_is_reported_and_the_socket_stays_up(monkeypatch):
     from remotelab import services
 
-    cookie = session_cookie(make_user())
+    cookie = session_cookie(UserFactory())
     real_call = services.call_function
     calls = []
 

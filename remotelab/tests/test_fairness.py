@@ -17,7 +17,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.conf import settings as django_settings
 
-from accounts.tests.factories import make_user
+from accounts.factories import UserFactory
 from openevent import ratelimit
 from remotelab import instrument, services
 from remotelab.functions import FUNCTIONS, LabFunction
@@ -81,7 +81,7 @@ def from_elsewhere(user, function: str):
 
 @pytest.mark.parametrize("queued", [2, 6])
 def test_a_hammered_pslab_serves_another_user_after_at_most_one_of_the_hammerers_calls(bench, queued):
-    hammerer, other = make_user(), make_user()
+    hammerer, other = UserFactory(), UserFactory()
     with ThreadPoolExecutor(queued + 2) as pool:
         first = pool.submit(from_elsewhere, hammerer, "hold()")
         assert bench.holding.wait(10)
@@ -109,7 +109,7 @@ def test_looping_slow_captures_do_not_hold_up_another_users_get_voltage(monkeypa
 
     for name in ("capture1", "get_voltage"):
         monkeypatch.setitem(FUNCTIONS, name, noted(FUNCTIONS[name]))
-    hammerer, other = make_user(), make_user()
+    hammerer, other = UserFactory(), UserFactory()
     fast_capture = "capture1('CH1', 10000, 20)"  # 0.2 s each, so that the test stays short
 
     def hammer():
@@ -130,7 +130,7 @@ def test_looping_slow_captures_do_not_hold_up_another_users_get_voltage(monkeypa
 
 def test_past_its_instrument_time_a_user_is_429_with_retry_after(api, settings):
     settings.REMOTELAB_INSTRUMENT_BUDGET = 0.5
-    api.as_user(make_user())
+    api.as_user(UserFactory())
     assert eval_call(api, SLOW_CAPTURE).status_code == 200  # a second of the PSLab's time
     refused = eval_call(api, "get_voltage('CH1')")
     assert refused.status_code == 429
@@ -139,7 +139,7 @@ def test_past_its_instrument_time_a_user_is_429_with_retry_after(api, settings):
     assert body["status"] is False
     assert "instrument time" in body["errors"][0]["detail"]
     assert f"Try again in {refused['Retry-After']} seconds" in body["errors"][0]["detail"]
-    another = eval_call(api.as_user(make_user()), "get_voltage('CH1')")
+    another = eval_call(api.as_user(UserFactory()), "get_voltage('CH1')")
     assert another.status_code == 200  # another user's time is their own
 
 
@@ -161,7 +161,7 @@ def test_past_its_instrument_time_the_websocket_says_when_to_retry(settings):
     from remotelab.tests.test_consumer import ORIGIN, lab, session_cookie
 
     settings.REMOTELAB_INSTRUMENT_BUDGET = 0.5
-    cookie = session_cookie(make_user())
+    cookie = session_cookie(UserFactory())
 
     async def scenario():
         communicator = lab(ORIGIN, cookie)
@@ -182,7 +182,7 @@ def test_one_users_many_sockets_do_not_take_every_lab_thread(bench):
     """Each socket's call would otherwise hold one of the websockets' eight lab threads."""
     from remotelab.tests.test_consumer import ORIGIN, lab, session_cookie
 
-    hammerer, other = make_user(), make_user()
+    hammerer, other = UserFactory(), UserFactory()
     hammerer_cookie, other_cookie = session_cookie(hammerer), session_cookie(other)
 
     async def scenario():
@@ -214,7 +214,7 @@ def test_one_users_many_sockets_do_not_take_every_lab_thread(bench):
 @needs_sandbox
 def test_a_scripts_calls_spend_its_users_instrument_time(settings):
     settings.REMOTELAB_INSTRUMENT_BUDGET = 0.5
-    user = make_user()
+    user = UserFactory()
     code = f"{SLOW_CAPTURE}\ntry:\n    get_voltage('CH1')\nexcept LabError as error:\n    print(error)\n"
     outcome = services.run_code(user, code)
     assert outcome.status == "done"
@@ -227,9 +227,9 @@ def test_a_scripts_calls_spend_its_users_instrument_time(settings):
 
 def test_a_call_that_cannot_have_the_pslab_in_time_is_503_and_never_runs(api, settings, bench):
     settings.REMOTELAB_INSTRUMENT_WAIT = 0.2
-    api.as_user(make_user())
+    api.as_user(UserFactory())
     with ThreadPoolExecutor(1) as pool:
-        held = pool.submit(services.call_function, make_user(), "hold()")
+        held = pool.submit(services.call_function, UserFactory(), "hold()")
         assert bench.holding.wait(10)
         busy = eval_call(api, "quick()")
         bench.release.set()
@@ -258,9 +258,9 @@ def quickly(request) -> tuple:
 
 
 def test_a_users_second_eval_while_the_first_waits_is_409_at_once(api, bench):
-    user = make_user()
+    user = UserFactory()
     with ThreadPoolExecutor(2) as pool:
-        held = pool.submit(services.call_function, make_user(), "hold()")
+        held = pool.submit(services.call_function, UserFactory(), "hold()")
         assert bench.holding.wait(10)
         first = pool.submit(eval_call, client(api, user), "quick()")
         until(lambda: waiting(user) == 1)
@@ -280,8 +280,8 @@ def test_a_users_second_eval_while_the_first_waits_is_409_at_once(api, bench):
 def test_past_the_process_cap_an_eval_is_503_busy_at_once(api, bench, settings):
     cap = settings.REMOTELAB_INSTRUMENT_MAX_WAITING
     assert cap == 4  # the default
-    holder, *others = [make_user() for _ in range(cap)]
-    extra = make_user()
+    holder, *others = [UserFactory() for _ in range(cap)]
+    extra = UserFactory()
     with ThreadPoolExecutor(cap) as pool:
         held = pool.submit(eval_call, client(api, holder), "hold()")
         assert bench.holding.wait(10)
@@ -302,10 +302,10 @@ def test_past_the_process_cap_an_eval_is_503_busy_at_once(api, bench, settings):
 
 def test_an_over_budget_user_is_refused_at_once_without_queueing(api, bench, settings):
     settings.REMOTELAB_INSTRUMENT_BUDGET = 0.5
-    user = make_user()
+    user = UserFactory()
     ratelimit.spend(instrument.BUDGET_SCOPE, str(user.pk), 1.0, settings.REMOTELAB_INSTRUMENT_BUDGET_WINDOW)
     with ThreadPoolExecutor(1) as pool:
-        held = pool.submit(services.call_function, make_user(), "hold()")
+        held = pool.submit(services.call_function, UserFactory(), "hold()")
         assert bench.holding.wait(10)
         refused, at_once = quickly(lambda: eval_call(api.as_user(user), "quick()"))
         assert waiting(user) == 0
@@ -327,13 +327,13 @@ def test_calls_that_fail_or_time_out_give_their_slots_back(api, bench, settings,
         raise RuntimeError("the PSLab went away")
 
     monkeypatch.setitem(FUNCTIONS, "broken", LabFunction("broken", (), "A test's.", broken))
-    api.as_user(make_user())
+    api.as_user(UserFactory())
     for _ in range(3):  # were a slot kept, the second would be 409 and the third 503
         failed = eval_call(api, "broken()")
         assert failed.status_code == 503
         assert "went away" in failed.json()["errors"][0]["detail"]
     with ThreadPoolExecutor(1) as pool:
-        held = pool.submit(services.call_function, make_user(), "hold()")
+        held = pool.submit(services.call_function, UserFactory(), "hold()")
         assert bench.holding.wait(10)
         for _ in range(3):  # each waits its 0.2 s, is withdrawn and gives its slot back
             timed_out = eval_call(api, "quick()")
@@ -342,7 +342,7 @@ def test_calls_that_fail_or_time_out_give_their_slots_back(api, bench, settings,
         bench.release.set()
         assert held.result(10) == "held"
     assert eval_call(api, "quick()").status_code == 200
-    assert eval_call(api.as_user(make_user()), "quick()").status_code == 200
+    assert eval_call(api.as_user(UserFactory()), "quick()").status_code == 200
 
 
 def test_a_wait_for_the_instrument_workers_answer_takes_a_slot_too(api, settings, monkeypatch):
@@ -356,7 +356,7 @@ def test_a_wait_for_the_instrument_workers_answer_takes_a_slot_too(api, settings
         raise instrument.InstrumentError("The instrument process did not answer.")
 
     monkeypatch.setattr(instrument, "ask_worker", ask_worker)
-    first, second, third = make_user(), make_user(), make_user()
+    first, second, third = UserFactory(), UserFactory(), UserFactory()
     with ThreadPoolExecutor(2) as pool:
         calls = [pool.submit(eval_call, client(api, user), "get_resistance()") for user in (first, second)]
         for _ in calls:

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from accounts.tests.factories import make_user
+from accounts.factories import UserFactory
 from remotelab import instrument
 from remotelab.functions import FunctionError
 from remotelab.parser import parse
@@ -47,7 +47,7 @@ def test_a_web_process_websocket_reaches_the_worker(instrument_worker):
 
     from remotelab.tests.test_consumer import ORIGIN, lab, session_cookie
 
-    cookie = session_cookie(make_user())
+    cookie = session_cookie(UserFactory())
 
     async def scenario():
         communicator = lab(ORIGIN, cookie)  # its consumer listens on the shared Redis layer
@@ -67,7 +67,7 @@ def test_the_worker_and_a_websocket_stay_up_while_nothing_is_asked(instrument_wo
 
     from remotelab.tests.test_consumer import ORIGIN, lab, session_cookie
 
-    cookie = session_cookie(make_user())
+    cookie = session_cookie(UserFactory())
 
     async def scenario():
         communicator = lab(ORIGIN, cookie)

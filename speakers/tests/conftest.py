@@ -2,12 +2,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from accounts.tests.factories import make_user
+from accounts.factories import UserFactory
 from events import services as event_services
+from events.factories import EventFactory
 from events.models import Event, Role
-from events.tests.factories import make_event
 from speakers import services
-from speakers.models import Session, Speaker, Sponsor, Track
+from speakers.factories import SessionFactory, SpeakerFactory, SponsorFactory, TrackFactory
+from speakers.models import Session, Speaker
 
 
 @dataclass
@@ -31,33 +32,33 @@ class Programme:
 
 @pytest.fixture
 def programme(db) -> Programme:
-    owner = make_user(email="owner@example.com")
-    stranger = make_user(email="stranger@example.com")  # submits too, but is none of the actors
+    owner = UserFactory(email="owner@example.com")
+    stranger = UserFactory(email="stranger@example.com")  # submits too, but is none of the actors
     users = {
         "anonymous": None,
-        "other_user": make_user(email="other@example.com"),
-        "submitter": make_user(email="submitter@example.com"),
-        "speaker_user": make_user(email="speaker@example.com"),
-        "track_organizer": make_user(email="tracks@example.com"),
-        "coorganizer": make_user(email="coorganizer@example.com"),
-        "other_event_organizer": make_user(email="elsewhere@example.com"),
-        "former_organizer": make_user(email="former@example.com"),
-        "site_admin": make_user(email="admin@example.com", is_staff=True),
+        "other_user": UserFactory(email="other@example.com"),
+        "submitter": UserFactory(email="submitter@example.com"),
+        "speaker_user": UserFactory(email="speaker@example.com"),
+        "track_organizer": UserFactory(email="tracks@example.com"),
+        "coorganizer": UserFactory(email="coorganizer@example.com"),
+        "other_event_organizer": UserFactory(email="elsewhere@example.com"),
+        "former_organizer": UserFactory(email="former@example.com"),
+        "site_admin": UserFactory(email="admin@example.com", is_staff=True),
     }
-    make_event(users["other_event_organizer"])
+    EventFactory(owner=users["other_event_organizer"])
     events = {
-        "P": make_event(owner, name="Published"),
-        "D": make_event(owner, state=Event.State.DRAFT, name="Draft"),
+        "P": EventFactory(owner=owner, name="Published"),
+        "D": EventFactory(owner=owner, state=Event.State.DRAFT, name="Draft"),
     }
     tracks = {}
     for key, event in events.items():
         event_services.grant_role(users["coorganizer"], event, Role.COORGANIZER)
         event_services.grant_role(users["track_organizer"], event, Role.TRACK_ORGANIZER)
-        tracks[key] = Track.objects.create(event=event, name=f"Track {key}")
+        tracks[key] = TrackFactory(event=event, name=f"Track {key}")
         tracks[key].organizers.add(users["track_organizer"])
 
     def session(key, title, state, creator=users["submitter"], track=True):
-        return Session.objects.create(
+        return SessionFactory(
             event=events[key], title=title, state=state, creator=creator, track=tracks[key] if track else None
         )
 
@@ -73,11 +74,9 @@ def programme(db) -> Programme:
     }
 
     def speaker(key, name, session_key, user=None, creator=users["submitter"]):
-        profile = Speaker.objects.create(
-            event=events[key], name=name, email=f"{name.lower()}@example.com", user=user, creator=creator
+        return SpeakerFactory(
+            event=events[key], name=name, user=user, creator=creator, sessions=[sessions[session_key]]
         )
-        profile.sessions.add(sessions[session_key])
-        return profile
 
     speakers = {
         "accepted": speaker("P", "Ada", "accepted"),
@@ -93,29 +92,27 @@ def programme(db) -> Programme:
         [sessions["pending"]],
     )
     event_services.remove_role(owner, former_role)
-    sponsors = {
-        key: Sponsor.objects.create(event=event, name=f"Sponsor {key}") for key, event in events.items()
-    }
+    sponsors = {key: SponsorFactory(event=event, name=f"Sponsor {key}") for key, event in events.items()}
     return Programme(users, events, sessions, speakers, sponsors, tracks)
 
 
 @pytest.fixture
 def owner(db):
-    return make_user(email="owner@example.com")
+    return UserFactory(email="owner@example.com")
 
 
 @pytest.fixture
 def event(owner):
-    return make_event(owner)
+    return EventFactory(owner=owner)
 
 
 @pytest.fixture
 def organizer(event):
-    organizer = make_user(email="organizer@example.com")
+    organizer = UserFactory(email="organizer@example.com")
     event_services.grant_role(organizer, event, Role.ORGANIZER)
     return organizer
 
 
 @pytest.fixture
 def submitter(db):
-    return make_user(email="submitter@example.com")
+    return UserFactory(email="submitter@example.com")

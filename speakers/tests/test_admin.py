@@ -1,26 +1,26 @@
 import pytest
 
-from accounts.tests.factories import make_user
+from events.factories import EventFactory
 from events.models import Event
-from events.tests.factories import make_event
-from speakers.models import Session, Speaker
+from speakers.factories import SessionFactory, SpeakerFactory
+from speakers.models import Session
 
 pytestmark = pytest.mark.django_db
 
 
 def test_an_organizer_reviews_only_their_events_sessions(client, user):
-    mine = Session.objects.create(event=make_event(user), title="Mine", state="pending")
-    Session.objects.create(event=make_event(make_user()), title="Theirs", state="pending")
+    mine = SessionFactory(event=EventFactory(owner=user), title="Mine", state="pending")
+    SessionFactory(event=EventFactory(), title="Theirs", state="pending")
     client.force_login(user)
     response = client.get("/admin/speakers/session/")
     assert [session.title for session in response.context["cl"].result_list] == [mine.title]
 
 
 def test_bulk_accepting_moves_what_may_move_and_emails_speakers(client, user, mailoutbox):
-    event = make_event(user)
-    pending = Session.objects.create(event=event, title="Pending", state="pending")
-    withdrawn = Session.objects.create(event=event, title="Withdrawn", state="withdrawn")
-    Speaker.objects.create(event=event, name="Ada", email="ada@example.com").sessions.add(pending)
+    event = EventFactory(owner=user)
+    pending = SessionFactory(event=event, title="Pending", state="pending")
+    withdrawn = SessionFactory(event=event, title="Withdrawn", state="withdrawn")
+    SpeakerFactory(event=event, name="Ada", email="ada@example.com", sessions=[pending])
     client.force_login(user)
     response = client.post(
         "/admin/speakers/session/",
@@ -36,8 +36,8 @@ def test_bulk_accepting_moves_what_may_move_and_emails_speakers(client, user, ma
 
 
 def test_someone_elses_session_is_404_in_the_admin(client, user):
-    theirs = Session.objects.create(event=make_event(make_user()), title="Theirs")
-    make_event(user)
+    theirs = SessionFactory(event=EventFactory(), title="Theirs")
+    EventFactory(owner=user)
     client.force_login(user)
     assert client.get(f"/admin/speakers/session/{theirs.pk}/change/").status_code in (302, 404)
     assert client.post(f"/admin/speakers/session/{theirs.pk}/delete/", {"post": "yes"}).status_code in (
@@ -48,8 +48,8 @@ def test_someone_elses_session_is_404_in_the_admin(client, user):
 
 
 def test_deleting_in_the_admin_goes_through_the_service(client, user):
-    event = make_event(user)
-    sessions = [Session.objects.create(event=event, title=f"Talk {n}", state="pending") for n in range(2)]
+    event = EventFactory(owner=user)
+    sessions = [SessionFactory(event=event, title=f"Talk {n}", state="pending") for n in range(2)]
     client.force_login(user)
     response = client.post(
         "/admin/speakers/session/",
@@ -65,7 +65,7 @@ def test_renaming_a_track_to_a_name_its_event_has_is_a_form_error(client, user):
     from speakers import services as speaker_services
     from speakers.models import Track
 
-    event = make_event(user)
+    event = EventFactory(owner=user)
     speaker_services.save_track(user, Track(event=event, name="Open data"), [])
     track = speaker_services.save_track(user, Track(event=event, name="Hardware"), [])
     client.force_login(user)

@@ -1,9 +1,10 @@
 import pytest
 
-from accounts.tests.factories import make_user
+from accounts.factories import UserFactory
+from events.factories import EventFactory
 from events.models import Event
-from events.tests.factories import make_event
-from speakers.models import Session, Speaker, Sponsor, Track
+from speakers.factories import SessionFactory, SpeakerFactory, SponsorFactory, TrackFactory
+from speakers.models import Session
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ def session_document(event, **attributes):
 
 
 def test_a_submitted_session_belongs_to_its_submitter(api, user):
-    event = make_event(make_user())
+    event = EventFactory()
     response = api.as_user(user).post("/v1/sessions", session_document(event, **{"short-abstract": "Why"}))
     assert response.status_code == 201, response.content
     data = response.json()["data"]
@@ -30,8 +31,8 @@ def test_a_submitted_session_belongs_to_its_submitter(api, user):
 
 
 def test_a_forbidden_state_move_is_403_with_the_contracts_message(api, user):
-    event = make_event(make_user())
-    session = Session.objects.create(event=event, title="Talk", state="pending", creator=user)
+    event = EventFactory()
+    session = SessionFactory(event=event, title="Talk", state="pending", creator=user)
     document = {"data": {"type": "session", "id": str(session.pk), "attributes": {"state": "accepted"}}}
     response = api.as_user(user).patch(f"/v1/sessions/{session.pk}", document)
     assert response.status_code == 403
@@ -42,9 +43,7 @@ def test_a_forbidden_state_move_is_403_with_the_contracts_message(api, user):
 
 
 def test_submitters_may_not_create_accepted_sessions(api, user):
-    response = api.as_user(user).post(
-        "/v1/sessions", session_document(make_event(make_user()), state="accepted")
-    )
+    response = api.as_user(user).post("/v1/sessions", session_document(EventFactory(), state="accepted"))
     assert response.status_code == 403
     assert not Session.objects.exists()
 
@@ -54,14 +53,14 @@ def test_submitters_may_not_create_accepted_sessions(api, user):
     [({"state": "approved"}, "/data/attributes/state"), ({"title": ""}, "/data/attributes/title")],
 )
 def test_bad_session_attributes_are_422(api, user, attributes, pointer):
-    response = api.as_user(user).post("/v1/sessions", session_document(make_event(make_user()), **attributes))
+    response = api.as_user(user).post("/v1/sessions", session_document(EventFactory(), **attributes))
     assert response.status_code == 422
     assert response.json()["errors"][0]["source"]["pointer"] == pointer
 
 
 def test_a_track_of_another_event_is_422(api, user):
-    event = make_event(make_user())
-    elsewhere = Track.objects.create(event=make_event(make_user()), name="Elsewhere")
+    event = EventFactory()
+    elsewhere = TrackFactory(event=EventFactory(), name="Elsewhere")
     document = session_document(event)
     document["data"]["relationships"]["track"] = {"data": {"type": "track", "id": str(elsewhere.pk)}}
     response = api.as_user(user).post("/v1/sessions", document)
@@ -70,7 +69,7 @@ def test_a_track_of_another_event_is_422(api, user):
 
 
 def test_an_unknown_session_for_a_speaker_is_404_like_someone_elses(api, user):
-    event = make_event(make_user())
+    event = EventFactory()
     document = {
         "data": {
             "type": "speaker",
@@ -87,8 +86,8 @@ def test_an_unknown_session_for_a_speaker_is_404_like_someone_elses(api, user):
 
 
 def test_the_event_of_a_session_cannot_be_moved(api, user):
-    event, other = make_event(user), make_event(user)
-    session = Session.objects.create(event=event, title="Talk", creator=user)
+    event, other = EventFactory(owner=user), EventFactory(owner=user)
+    session = SessionFactory(event=event, title="Talk", creator=user)
     document = {
         "data": {
             "type": "session",
@@ -102,21 +101,21 @@ def test_the_event_of_a_session_cannot_be_moved(api, user):
 
 
 def fill(event, count):
-    track = Track.objects.create(event=event, name="Main")
+    track = TrackFactory(event=event, name="Main")
     for number in range(count):
-        submitter = make_user(email=f"submitter{number}@example.com")
-        session = Session.objects.create(
+        submitter = UserFactory(email=f"submitter{number}@example.com")
+        session = SessionFactory(
             event=event, track=track, title=f"Talk {number}", state="accepted", creator=submitter
         )
-        speaker = Speaker.objects.create(
+        SpeakerFactory(
             event=event,
             name=f"Speaker {number}",
             email=f"s{number}@example.com",
             user=submitter,
             creator=submitter,
+            sessions=[session],
         )
-        speaker.sessions.add(session)
-        Sponsor.objects.create(event=event, name=f"Sponsor {number}")
+        SponsorFactory(event=event, name=f"Sponsor {number}")
 
 
 # The event, the count, the page, and one query per many-relationship (speakers, sessions).
@@ -127,7 +126,7 @@ QUERIES = {"sessions": 4, "speakers": 4, "sponsors": 3}
 @pytest.mark.parametrize("kind", list(QUERIES))
 @pytest.mark.parametrize("reader", ["anonymous", "organizer"])
 def test_lists_take_the_same_queries_for_5_or_50(api, user, count, kind, reader, django_assert_num_queries):
-    event = make_event(user)
+    event = EventFactory(owner=user)
     fill(event, count)
     queries = QUERIES[kind]
     if reader == "organizer":
@@ -140,16 +139,16 @@ def test_lists_take_the_same_queries_for_5_or_50(api, user, count, kind, reader,
 
 
 def test_sponsors_of_a_draft_event_are_hidden(api, user):
-    draft = make_event(user, state=Event.State.DRAFT)
-    Sponsor.objects.create(event=draft, name="Secret sponsor")
+    draft = EventFactory(owner=user, state=Event.State.DRAFT)
+    SponsorFactory(event=draft, name="Secret sponsor")
     assert api.get("/v1/sponsors").json()["data"] == []
     assert api.get(f"/v1/events/{draft.pk}/sponsors").status_code == 404
 
 
 def test_sessions_filter_by_state(api, user):
-    event = make_event(user)
-    accepted = Session.objects.create(event=event, title="In", state="accepted")
-    Session.objects.create(event=event, title="Out", state="pending")
+    event = EventFactory(owner=user)
+    accepted = SessionFactory(event=event, title="In", state="accepted")
+    SessionFactory(event=event, title="Out", state="pending")
     response = api.as_user(user).get(f"/v1/events/{event.pk}/sessions?filter[state]=accepted,confirmed")
     assert [item["id"] for item in response.json()["data"]] == [str(accepted.pk)]
     assert api.get("/v1/sessions?filter[creator]=1").status_code == 400

@@ -3,34 +3,38 @@ and the services; and a speaker profile an organizer added is theirs only while 
 
 import pytest
 
-from accounts.tests.factories import make_user
+from accounts.factories import UserFactory
 from events import services as event_services
 from events.models import Role, UsersEventsRoles
 from openevent.errors import Forbidden, NotFound
 from speakers import permissions, services
-from speakers.models import Session, Speaker, Track
+from speakers.factories import SessionFactory, SpeakerFactory, TrackFactory
+from speakers.models import Session, Speaker
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def draft(event, submitter):
-    return Session.objects.create(event=event, title="Half-baked idea", state="draft", creator=submitter)
+    return SessionFactory(event=event, title="Half-baked idea", state="draft", creator=submitter)
 
 
 @pytest.fixture
 def pending(event, submitter):
-    return Session.objects.create(event=event, title="Finished proposal", state="pending", creator=submitter)
+    return SessionFactory(event=event, title="Finished proposal", state="pending", creator=submitter)
 
 
 @pytest.fixture
 def profile(event, submitter, draft, pending):
     """The submitter's speaker profile, on their draft and their pending session."""
-    speaker = Speaker.objects.create(
-        event=event, name="Sam", email="sam@example.com", user=submitter, creator=submitter
+    return SpeakerFactory(
+        event=event,
+        name="Sam",
+        email="sam@example.com",
+        user=submitter,
+        creator=submitter,
+        sessions=[draft, pending],
     )
-    speaker.sessions.set([draft, pending])
-    return speaker
 
 
 def session_patch(session, **attributes):
@@ -54,8 +58,8 @@ def test_an_organizer_does_not_see_a_speakers_draft_in_the_admin(client, organiz
 
 
 def test_accept_selected_skips_drafts_and_says_so(client, event, organizer, draft, pending, mailoutbox):
-    own_draft = Session.objects.create(event=event, title="My idea", state="draft", creator=organizer)
-    Speaker.objects.create(event=event, name="Ada", email="ada@example.com").sessions.add(draft, pending)
+    own_draft = SessionFactory(event=event, title="My idea", state="draft", creator=organizer)
+    SpeakerFactory(event=event, name="Ada", email="ada@example.com", sessions=[draft, pending])
     client.force_login(organizer)
     response = client.post(
         "/admin/speakers/session/",
@@ -118,27 +122,28 @@ def test_an_event_admin_sees_the_drafts_they_created_and_no_one_elses(api, clien
     assert api.get(f"/v1/sessions/{keynote.pk}").status_code == 200
     accept = session_patch(keynote, state="accepted")
     assert api.patch(f"/v1/sessions/{keynote.pk}", accept).status_code == 200
-    second = Session.objects.create(event=event, title="Another idea", state="draft", creator=organizer)
+    second = SessionFactory(event=event, title="Another idea", state="draft", creator=organizer)
     assert listed_in_the_admin(client, organizer) == {keynote.title, second.title}
     assert client.get(f"/admin/speakers/session/{second.pk}/change/").status_code == 200
-    fellow = make_user()
+    fellow = UserFactory()
     event_services.grant_role(fellow, event, Role.COORGANIZER)
     assert api.as_user(fellow).get(f"/v1/sessions/{second.pk}").status_code == 404
     assert listed_in_the_admin(client, fellow) == {keynote.title}
 
 
 def test_site_admins_do_not_see_speakers_drafts_either(api, draft):
-    assert api.as_user(make_user(is_staff=True)).get(f"/v1/sessions/{draft.pk}").status_code == 404
+    assert api.as_user(UserFactory(is_staff=True)).get(f"/v1/sessions/{draft.pk}").status_code == 404
 
 
 def test_track_organizers_do_not_see_drafts_of_their_tracks(api, event, submitter, draft):
-    track_organizer = make_user()
+    track_organizer = UserFactory()
     event_services.grant_role(track_organizer, event, Role.TRACK_ORGANIZER)
-    track = Track.objects.create(event=event, name="Hardware")
+    track = TrackFactory(event=event, name="Hardware")
     track.organizers.add(track_organizer)
     Session.objects.filter(pk=draft.pk).update(track=track)
-    speaker = Speaker.objects.create(event=event, name="Sam", email="sam@example.com", creator=submitter)
-    speaker.sessions.add(draft)
+    speaker = SpeakerFactory(
+        event=event, name="Sam", email="sam@example.com", creator=submitter, sessions=[draft]
+    )
     assert draft not in permissions.visible_sessions(track_organizer)
     assert speaker not in permissions.visible_speakers(track_organizer)
     api.as_user(track_organizer)
@@ -163,7 +168,7 @@ def test_the_services_refuse_an_organizer_a_speakers_draft(organizer, draft, act
 
 
 def test_an_organizer_cannot_link_a_speaker_to_someone_elses_draft(api, event, organizer, draft):
-    speaker = Speaker.objects.create(event=event, name="Ada", email="ada@example.com", creator=organizer)
+    speaker = SpeakerFactory(event=event, name="Ada", email="ada@example.com", creator=organizer)
     document = {
         "data": {
             "type": "speaker",
@@ -194,7 +199,7 @@ def test_saving_a_speaker_in_the_admin_keeps_the_drafts_the_organizer_cannot_see
 
 
 def test_an_organizer_who_lost_the_role_no_longer_changes_a_speaker_they_added(api, event, owner, organizer):
-    keynote = Session.objects.create(event=event, title="Keynote", state="accepted", creator=organizer)
+    keynote = SessionFactory(event=event, title="Keynote", state="accepted", creator=organizer)
     document = {
         "data": {
             "type": "speaker",

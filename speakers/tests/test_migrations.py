@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from accounts.tests.factories import make_user
-from events.tests.factories import make_event
+from accounts.factories import UserFactory
+from events.factories import EventFactory
 from speakers.models import Speaker
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -28,8 +28,8 @@ def old_speakers():
 
 def test_profiles_added_for_someone_else_are_marked_as_added_by_an_event_admin(old_speakers):
     """Until then only event admins could add a profile that was not their own."""
-    organizer, submitter, speaker = make_user(), make_user(), make_user()
-    event = make_event(organizer)
+    organizer, submitter, speaker = UserFactory(), UserFactory(), UserFactory()
+    event = EventFactory(owner=organizer)
     profiles = {
         "own": {"user_id": submitter.pk, "creator_id": submitter.pk},
         "added": {"creator_id": organizer.pk},

@@ -1,26 +1,25 @@
 import pytest
 
-from accounts.tests.factories import make_user
+from accounts.factories import UserFactory
 from events import services as event_services
+from events.factories import EventFactory
 from events.models import Event, Role
-from events.tests.factories import make_event
-from speakers.models import Session, Speaker, Sponsor, Track
+from speakers.factories import SessionFactory, SpeakerFactory, SponsorFactory, TrackFactory
+from speakers.models import Session, Speaker
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_event_page_shows_the_public_programme_only(client, user):
-    event = make_event(user)
+    event = EventFactory(owner=user)
     for title, state in [
         ("Shown talk", "accepted"),
         ("Confirmed talk", "confirmed"),
         ("Hidden talk", "pending"),
     ]:
-        session = Session.objects.create(event=event, title=title, state=state)
-        Speaker.objects.create(event=event, name=f"Speaker of {title}", email="s@example.com").sessions.add(
-            session
-        )
-    Sponsor.objects.create(event=event, name="Kind Sponsor", url="https://sponsor.example.com")
+        session = SessionFactory(event=event, title=title, state=state)
+        SpeakerFactory(event=event, name=f"Speaker of {title}", email="s@example.com", sessions=[session])
+    SponsorFactory(event=event, name="Kind Sponsor", url="https://sponsor.example.com")
     content = client.get(f"/events/{event.pk}/").content.decode()
     assert "Shown talk" in content
     assert "Confirmed talk" in content
@@ -41,8 +40,8 @@ def proposal(**fields) -> dict:
 
 
 def test_the_call_for_speakers_takes_a_session_and_a_profile(client, user, mailoutbox):
-    event = make_event(make_user())
-    track = Track.objects.create(event=event, name="Languages")
+    event = EventFactory()
+    track = TrackFactory(event=event, name="Languages")
     client.force_login(user)
     page = client.get(f"/events/{event.pk}/call-for-speakers/")
     assert page.status_code == 200
@@ -57,7 +56,7 @@ def test_the_call_for_speakers_takes_a_session_and_a_profile(client, user, mailo
 
 
 def test_saving_a_draft_then_sending_it_for_review_then_withdrawing(client, user):
-    event = make_event(make_user())
+    event = EventFactory()
     client.force_login(user)
     client.post(f"/events/{event.pk}/call-for-speakers/", proposal(save_draft="1"))
     session = Session.objects.get()
@@ -71,7 +70,7 @@ def test_saving_a_draft_then_sending_it_for_review_then_withdrawing(client, user
 
 
 def test_nobody_withdraws_someone_elses_session(client, user):
-    session = Session.objects.create(event=make_event(make_user()), title="Theirs", state="pending")
+    session = SessionFactory(event=EventFactory(), title="Theirs", state="pending")
     client.force_login(user)
     assert client.post(f"/sessions/{session.pk}/withdraw/").status_code == 404
     session.refresh_from_db()
@@ -79,8 +78,8 @@ def test_nobody_withdraws_someone_elses_session(client, user):
 
 
 def test_the_call_for_speakers_of_a_draft_event_is_404_except_for_its_admins(client, user):
-    owner = make_user()
-    draft = make_event(owner, state=Event.State.DRAFT)
+    owner = UserFactory()
+    draft = EventFactory(owner=owner, state=Event.State.DRAFT)
     event_services.grant_role(user, draft, Role.ATTENDEE)
     client.force_login(user)
     assert client.get(f"/events/{draft.pk}/call-for-speakers/").status_code == 404
@@ -89,7 +88,7 @@ def test_the_call_for_speakers_of_a_draft_event_is_404_except_for_its_admins(cli
 
 
 def test_the_call_for_speakers_shows_errors_next_to_fields(client, user):
-    event = make_event(make_user())
+    event = EventFactory()
     client.force_login(user)
     response = client.post(
         f"/events/{event.pk}/call-for-speakers/", proposal(title="", **{"speaker-email": "x"})
@@ -100,5 +99,5 @@ def test_the_call_for_speakers_shows_errors_next_to_fields(client, user):
 
 
 def test_the_call_for_speakers_needs_login(client, db):
-    event = make_event(make_user())
+    event = EventFactory()
     assert client.get(f"/events/{event.pk}/call-for-speakers/")["Location"].startswith("/login/")

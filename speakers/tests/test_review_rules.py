@@ -2,28 +2,27 @@
 
 import pytest
 
-from accounts.tests.factories import make_user
+from accounts.factories import UserFactory
 from events import services as event_services
+from events.factories import EventFactory
 from events.models import Event, Role, UsersEventsRoles
-from events.tests.factories import make_event
 from openevent.errors import Forbidden, NotFound
 from speakers import permissions, services
-from speakers.models import Session, Speaker, Track
+from speakers.factories import SessionFactory, SpeakerFactory, TrackFactory
+from speakers.models import Speaker, Track
 
 pytestmark = pytest.mark.django_db
 
 
 def public_speaker(event, email="speaker@example.com", **fields) -> Speaker:
-    session = Session.objects.create(event=event, title="Public talk", state="accepted")
-    speaker = Speaker.objects.create(event=event, name="Ada", email=email, **fields)
-    speaker.sessions.add(session)
-    return speaker
+    session = SessionFactory(event=event, title="Public talk", state="accepted")
+    return SpeakerFactory(event=event, name="Ada", email=email, sessions=[session], **fields)
 
 
 def test_speaker_addresses_are_only_for_who_may_change_the_speaker(api, event, owner):
-    speaker_user = make_user()
+    speaker_user = UserFactory()
     speaker = public_speaker(event, user=speaker_user)
-    for reader, sees in [(None, False), (make_user(), False), (speaker_user, True), (owner, True)]:
+    for reader, sees in [(None, False), (UserFactory(), False), (speaker_user, True), (owner, True)]:
         if reader:
             api.as_user(reader)
         for path in [f"/v1/speakers/{speaker.pk}", f"/v1/events/{event.pk}/speakers"]:
@@ -34,14 +33,14 @@ def test_speaker_addresses_are_only_for_who_may_change_the_speaker(api, event, o
 
 def test_a_speakers_sessions_show_only_the_visible_ones(api, event):
     speaker = public_speaker(event)
-    hidden = Session.objects.create(event=event, title="Rejected", state="rejected")
+    hidden = SessionFactory(event=event, title="Rejected", state="rejected")
     speaker.sessions.add(hidden)
     linked = api.get(f"/v1/speakers/{speaker.pk}").json()["data"]["relationships"]["sessions"]["data"]
     assert str(hidden.pk) not in [item["id"] for item in linked]
 
 
 def test_naming_a_track_organizer_does_not_reveal_addresses(api, event, owner):
-    victim = make_user(email="secret@example.com")
+    victim = UserFactory(email="secret@example.com")
     document = {
         "data": {
             "type": "track",
@@ -59,17 +58,17 @@ def test_naming_a_track_organizer_does_not_reveal_addresses(api, event, owner):
 
 
 def test_a_draft_events_page_has_no_programme_even_for_its_team(client, owner):
-    draft = make_event(owner, state=Event.State.DRAFT)
-    Session.objects.create(event=draft, title="Secret accepted talk", state="accepted")
-    attendee = make_user()
+    draft = EventFactory(owner=owner, state=Event.State.DRAFT)
+    SessionFactory(event=draft, title="Secret accepted talk", state="accepted")
+    attendee = UserFactory()
     event_services.grant_role(attendee, draft, Role.ATTENDEE)
     client.force_login(attendee)
     assert b"Secret accepted talk" not in client.get(f"/events/{draft.pk}/").content
 
 
 def test_a_submitter_cannot_rewrite_a_reviewed_session_but_may_withdraw_it(api, event):
-    submitter = make_user()
-    session = Session.objects.create(event=event, title="Good talk", state="accepted", creator=submitter)
+    submitter = UserFactory()
+    session = SessionFactory(event=event, title="Good talk", state="accepted", creator=submitter)
     document = {"data": {"type": "session", "id": str(session.pk), "attributes": {"title": "Buy crypto"}}}
     assert api.as_user(submitter).patch(f"/v1/sessions/{session.pk}", document).status_code == 403
     assert api.delete(f"/v1/sessions/{session.pk}").status_code == 403
@@ -79,20 +78,24 @@ def test_a_submitter_cannot_rewrite_a_reviewed_session_but_may_withdraw_it(api, 
 
 
 def test_a_submitter_deletes_their_drafts(api, event):
-    submitter = make_user()
-    draft = Session.objects.create(event=event, title="Idea", state="draft", creator=submitter)
+    submitter = UserFactory()
+    draft = SessionFactory(event=event, title="Idea", state="draft", creator=submitter)
     assert api.as_user(submitter).delete(f"/v1/sessions/{draft.pk}").status_code == 204
 
 
 def test_speakers_cannot_be_added_to_reviewed_or_foreign_sessions(api, event):
-    submitter = make_user()
-    accepted = Session.objects.create(event=event, title="Reviewed", state="accepted", creator=submitter)
+    submitter = UserFactory()
+    accepted = SessionFactory(event=event, title="Reviewed", state="accepted", creator=submitter)
     with pytest.raises(NotFound):
         services.create_speaker(
             submitter, Speaker(event=event, name="Linus", email="l@example.com"), [accepted]
         )
-    mine = Session.objects.create(event=event, title="Mine", state="pending", creator=submitter)
-    theirs = Session.objects.create(event=event, title="Theirs", state="pending", creator=make_user())
+    mine = SessionFactory(event=event, title="Mine", state="pending", creator=submitter)
+    theirs = SessionFactory(
+        event=event,
+        title="Theirs",
+        state="pending",
+    )
     speaker = services.create_speaker(
         submitter, Speaker(event=event, name="Me", email="me@example.com"), [mine]
     )
@@ -110,12 +113,12 @@ def test_speakers_cannot_be_added_to_reviewed_or_foreign_sessions(api, event):
 
 
 def test_submitting_again_keeps_sessions_the_organizers_linked(client, event, owner):
-    submitter = make_user()
+    submitter = UserFactory()
     client.force_login(submitter)
     proposal = {"title": "One", "speaker-name": "Sam", "speaker-email": "sam@example.com"}
     client.post(f"/events/{event.pk}/call-for-speakers/", proposal)
     speaker = Speaker.objects.get()
-    keynote = Session.objects.create(event=event, title="Keynote", state="accepted", creator=owner)
+    keynote = SessionFactory(event=event, title="Keynote", state="accepted", creator=owner)
     services.update_speaker(owner, speaker, [*speaker.sessions.all(), keynote])
     response = client.post(f"/events/{event.pk}/call-for-speakers/", proposal | {"title": "Two"})
     assert response.status_code == 302
@@ -123,35 +126,35 @@ def test_submitting_again_keeps_sessions_the_organizers_linked(client, event, ow
 
 
 def test_losing_the_track_organizer_role_hides_the_tracks_sessions(event, owner):
-    organizer = make_user()
+    organizer = UserFactory()
     event_services.grant_role(organizer, event, Role.TRACK_ORGANIZER)
-    track = Track.objects.create(event=event, name="Hardware")
+    track = TrackFactory(event=event, name="Hardware")
     track.organizers.add(organizer)
-    pending = Session.objects.create(event=event, track=track, title="Pending", state="pending")
+    pending = SessionFactory(event=event, track=track, title="Pending", state="pending")
     assert pending in permissions.visible_sessions(organizer)
     event_services.remove_role(owner, UsersEventsRoles.objects.get(user=organizer))
     assert pending not in permissions.visible_sessions(organizer)
 
 
 def test_a_session_keeps_to_tracks_of_its_event_when_changed(event, owner):
-    elsewhere = Track.objects.create(event=make_event(owner), name="Elsewhere")
-    session = Session.objects.create(event=event, title="Talk", state="pending")
+    elsewhere = TrackFactory(event=EventFactory(owner=owner), name="Elsewhere")
+    session = SessionFactory(event=event, title="Talk", state="pending")
     with pytest.raises(Exception, match="another event"):
         services.update_session(owner, session, track=elsewhere)
 
 
 def test_a_title_with_a_newline_still_mails_its_speakers(event, owner, mailoutbox):
-    session = Session.objects.create(event=event, title="Line one\nBcc: x@example.com", state="pending")
-    Speaker.objects.create(event=event, name="Ada", email="ada@example.com").sessions.add(session)
+    session = SessionFactory(event=event, title="Line one\nBcc: x@example.com", state="pending")
+    SpeakerFactory(event=event, name="Ada", email="ada@example.com", sessions=[session])
     services.change_state(owner, session, "accepted")
     assert len(mailoutbox) == 1
     assert "\n" not in mailoutbox[0].subject
 
 
 def test_the_admin_shows_refusals_as_form_errors_and_only_the_users_events(client, event, owner):
-    other = make_event(make_user(), name="Top secret draft", state=Event.State.DRAFT)
-    Track.objects.create(event=other, name="Secret track")
-    session = Session.objects.create(event=event, title="Withdrawn", state="withdrawn")
+    other = EventFactory(name="Top secret draft", state=Event.State.DRAFT)
+    TrackFactory(event=other, name="Secret track")
+    session = SessionFactory(event=event, title="Withdrawn", state="withdrawn")
     client.force_login(owner)
     assert b"Top secret draft" not in client.get("/admin/speakers/session/").content
     form = client.get(f"/admin/speakers/session/{session.pk}/change/")
@@ -165,8 +168,8 @@ def test_the_admin_shows_refusals_as_form_errors_and_only_the_users_events(clien
 
 
 def test_the_admin_refuses_a_track_organizer_without_the_role(client, event, owner):
-    outsider = make_user()
-    event_services.grant_role(outsider, make_event(owner), Role.TRACK_ORGANIZER)  # of another event
+    outsider = UserFactory()
+    event_services.grant_role(outsider, EventFactory(owner=owner), Role.TRACK_ORGANIZER)  # of another event
     client.force_login(owner)
     response = client.post(
         "/admin/speakers/track/add/",
@@ -177,17 +180,15 @@ def test_the_admin_refuses_a_track_organizer_without_the_role(client, event, own
 
 
 def test_services_refuse_what_the_admin_form_checks(event, owner):
-    outsider = make_user()
+    outsider = UserFactory()
     with pytest.raises(Forbidden):
-        services.change_state(
-            outsider, Session.objects.create(event=event, title="T", state="pending"), "accepted"
-        )
+        services.change_state(outsider, SessionFactory(event=event, title="T", state="pending"), "accepted")
 
 
 @pytest.mark.parametrize("method", ["post", "patch"])
 def test_a_track_name_taken_meanwhile_is_a_422_not_a_500(api, event, owner, monkeypatch, method):
     """Two requests naming tracks alike at once: the other one saves after this one's checks."""
-    track = Track.objects.create(event=event, name="Software")
+    track = TrackFactory(event=event, name="Software")
     document = {"data": {"type": "track", "attributes": {"name": "Hardware"}}}
     if method == "post":
         path = "/v1/tracks"
@@ -199,7 +200,7 @@ def test_a_track_name_taken_meanwhile_is_a_422_not_a_500(api, event, owner, monk
 
     def checked_then_taken(self, *args, **kwargs):
         checked(self, *args, **kwargs)
-        Track.objects.create(event=event, name="Hardware")
+        TrackFactory(event=event, name="Hardware")
 
     monkeypatch.setattr(Track, "full_clean", checked_then_taken)
     response = getattr(api.as_user(owner), method)(path, document)

@@ -1,11 +1,12 @@
 import pytest
 
-from accounts.tests.factories import make_user
+from accounts.factories import UserFactory
 from events import services as event_services
+from events.factories import EventFactory
 from events.models import Event, Role
-from events.tests.factories import make_event
 from openevent.errors import Forbidden, NotFound
 from speakers import services
+from speakers.factories import SessionFactory, SpeakerFactory, TrackFactory
 from speakers.models import Session, Speaker, Track
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ SUBMITTER_MOVES = {("draft", "pending")} | {(state, "withdrawn") for state in ST
 
 
 def session_in(event, state, creator) -> Session:
-    return Session.objects.create(event=event, title="Talk", state=state, creator=creator)
+    return SessionFactory(event=event, title="Talk", state=state, creator=creator)
 
 
 @pytest.mark.parametrize("target", STATES)
@@ -60,9 +61,7 @@ def test_the_tables_are_published(api, db):
 def test_accepting_or_rejecting_emails_every_speaker(event, organizer, submitter, mailoutbox, state, word):
     session = session_in(event, "pending", submitter)
     for name in ["Ada", "Bea"]:
-        Speaker.objects.create(event=event, name=name, email=f"{name.lower()}@example.com").sessions.add(
-            session
-        )
+        SpeakerFactory(event=event, name=name, sessions=[session])
     services.change_state(organizer, session, state)
     assert sorted(message.to[0] for message in mailoutbox) == ["ada@example.com", "bea@example.com"]
     assert all(word in message.body for message in mailoutbox)
@@ -82,21 +81,21 @@ def test_non_admins_submit_only_drafts_or_pending_sessions(event, submitter):
 
 
 def test_submitting_to_a_draft_event_is_for_its_admins(submitter):
-    owner = make_user()
-    draft = make_event(owner, state=Event.State.DRAFT)
+    owner = UserFactory()
+    draft = EventFactory(owner=owner, state=Event.State.DRAFT)
     with pytest.raises(NotFound):
         services.create_session(submitter, Session(event=draft, title="Early"))
     assert services.create_session(owner, Session(event=draft, title="Keynote", state="accepted"))
 
 
 def test_a_session_stays_on_tracks_of_its_own_event(event, submitter):
-    elsewhere = Track.objects.create(event=make_event(make_user()), name="Elsewhere")
+    elsewhere = TrackFactory(event=EventFactory(), name="Elsewhere")
     with pytest.raises(Exception, match="another event"):
         services.create_session(submitter, Session(event=event, title="Lost", track=elsewhere))
 
 
 def test_speakers_link_only_their_own_sessions_unless_admin(event, organizer, submitter):
-    theirs = session_in(event, "pending", make_user())
+    theirs = session_in(event, "pending", UserFactory())
     mine = session_in(event, "pending", submitter)
     with pytest.raises(NotFound, match=f"Session: {theirs.pk} not found"):
         services.create_speaker(submitter, Speaker(event=event, name="Me", email="me@example.com"), [theirs])
@@ -119,7 +118,7 @@ def test_the_call_for_speakers_reuses_the_speaker_profile(event, submitter):
 
 
 def test_track_organizers_must_hold_the_role(event, organizer):
-    outsider = make_user()
+    outsider = UserFactory()
     track = Track(event=event, name="Hardware")
     with pytest.raises(Exception, match="not a track organizer"):
         services.save_track(organizer, track, [outsider])
