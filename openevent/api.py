@@ -189,6 +189,14 @@ class Pagination(JsonApiPageNumberPagination):
         response.data["meta"]["count"] = self.page.paginator.count
         return response
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters
+
     def get_paginated_response_schema(self, schema):
         link = {"type": "string", "format": "uri", "nullable": True}
         whole_number = {"type": "integer", "minimum": 0}

@@ -19,6 +19,9 @@ class JSONParser(RecursionSafeParserMixin, parsers.JSONParser):
     pass
 
 
+RESOURCE_OBJECT_MEMBERS = {"type", "id", "attributes", "relationships", "links", "meta"}
+
+
 def _check_identifier(identifier) -> None:
     if identifier is None:
         return
@@ -32,8 +35,13 @@ def check_resource_object(data) -> None:
     """The shape JSON:API gives a resource object, which the library's parser assumes."""
     if not isinstance(data, dict):
         raise exceptions.ParseError("The primary data must be a resource object.")
-    if not isinstance(data.get("attributes", {}), dict):
-        raise exceptions.ParseError("A resource object's attributes must be an object.")
+    if not isinstance(data.get("type"), str):
+        raise exceptions.ParseError("A resource object must have a type (a string).")
+    if unknown := sorted(set(data) - RESOURCE_OBJECT_MEMBERS):
+        raise exceptions.ParseError(f"A resource object has no member {', '.join(map(repr, unknown))}.")
+    for member in ("attributes", "links", "meta"):
+        if not isinstance(data.get(member, {}), dict):
+            raise exceptions.ParseError(f"A resource object's {member} must be an object.")
     relationships = data.get("relationships", {})
     if not isinstance(relationships, dict):
         raise exceptions.ParseError("A resource object's relationships must be an object.")

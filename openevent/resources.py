@@ -391,7 +391,8 @@ def check_query_parameters(request) -> None:
 
 
 def check_sparse_fieldsets(request) -> None:
-    """`fields[type]=a,b`: each type a resource, each name one of its fields as on the wire."""
+    """`fields[type]=a,b`: each type a resource, each name one of its fields as on the wire; an
+    empty value asks for none of them."""
     for parameter, value in request.query_params.items():
         if not parameter.startswith("fields["):
             continue
@@ -402,7 +403,7 @@ def check_sparse_fieldsets(request) -> None:
         known = readable_field_names(resource.serializer_class)
         unknown = [
             name
-            for name in value.split(",")
+            for name in (value.split(",") if value else [])
             if python_name(name) not in known or wire_name(python_name(name)) != name
         ]
         if unknown:

@@ -13,6 +13,7 @@ drf-spectacular-jsonapi's JSON:API parameters, made to describe the documents th
 
 import re
 
+from drf_spectacular.drainage import warn
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import (
     ResolvedComponent,
@@ -23,9 +24,12 @@ from drf_spectacular.plumbing import (
 from drf_spectacular.utils import inline_serializer
 from drf_spectacular_jsonapi.schemas.openapi import DjangoJsonApiFilterExtension, JsonApiAutoSchema
 from rest_framework import fields as drf_fields
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import AllowAny
 from rest_framework.relations import ManyRelatedField, RelatedField
 from rest_framework_json_api.utils import get_resource_type_from_model
 
+from openevent.api import JSONAPI_MEDIA_TYPE, PlainJSONView
 from openevent.resources import (
     ResourceSerializer,
     declared_relationships,
@@ -123,14 +127,16 @@ class AutoSchema(JsonApiAutoSchema):
         )
         self.registry.register_on_missing(component)
         for status, description in self.error_answers().items():
-            responses.setdefault(
-                str(status), {"description": description, "content": {media_type: {"schema": component.ref}}}
-            )
+            media_types = [media_type]
+            if status == 404 and "{" in self.path and media_type != JSONAPI_MEDIA_TYPE:
+                media_types.append(JSONAPI_MEDIA_TYPE)  # an id no URL takes: ApiErrorMiddleware's
+            content = {media: {"schema": component.ref} for media in media_types}
+            responses.setdefault(str(status), {"description": description, "content": content})
         return responses
 
     def error_answers(self) -> dict[int, str]:
         """Which errors the operation may answer, by what every /v1 view does (openevent.api,
-        openevent.viewsets), and those its view names in `error_answers`."""
+        openevent.viewsets), and those its view names for the method in `error_answers`."""
         answers = {}
         unsafe = self.method not in ("GET", "HEAD", "OPTIONS")
         resource = self.resource_serializer is not None or self.relationship is not None
@@ -138,27 +144,72 @@ class AutoSchema(JsonApiAutoSchema):
             answers[400] = "A query parameter or the body cannot be read."
         if self.view.get_authenticators():
             answers[401] = "Credentials are missing, wrong or expired."
-        if unsafe or self._requires_login():
+        csrf_checked = unsafe and any(
+            isinstance(authenticator, SessionAuthentication)
+            for authenticator in self.view.get_authenticators()
+        )
+        if csrf_checked or not self._lets_anyone_through():
             answers[403] = "The caller may not do this (or the CSRF check failed for a session)."
-        if "{" in self.path or (resource and self.method == "GET"):
-            answers[404] = "Nothing by that id for this caller, or a page past the last."
+        writes_resource = resource and self.method in ("POST", "PATCH") and self.relationship is None
+        if "{" in self.path or (resource and self.method == "GET") or writes_resource:
+            answers[404] = (
+                "Nothing by that id for this caller, a page past the last, or a relationship's target "
+                "missing or hidden from the caller (the error points at the relationship)."
+            )
+        if writes_resource:
+            answers[409] = "The body's type (or id) is not this endpoint's, or it clashes with a stored one."
         if unsafe and self.method != "DELETE" and self.relationship is None:
             answers[422] = "The body does not validate: each error points at its field."
-        answers.update(getattr(self.view, "error_answers", {}))
+        answers.update(getattr(self.view, "error_answers", {}).get(self.method.lower(), {}))
         return dict(sorted(answers.items()))
 
-    def _requires_login(self) -> bool:
-        from rest_framework.permissions import AllowAny
+    def _lets_anyone_through(self) -> bool:
+        return all(isinstance(permission, AllowAny) for permission in self.view.get_permissions())
 
-        return not all(isinstance(permission, AllowAny) for permission in self.view.get_permissions())
+    def anonymous_may_call(self) -> bool:
+        """Whether the view's permissions let a caller without credentials through (its objects
+        may still be hidden from them)."""
+        from django.contrib.auth.models import AnonymousUser
+        from rest_framework.request import Request
+        from rest_framework.test import APIRequestFactory
+
+        request = Request(APIRequestFactory().generic(self.method, self.path))
+        request.user = AnonymousUser()
+        return all(
+            permission.has_permission(request, self.view) for permission in self.view.get_permissions()
+        )
+
+    def get_auth(self):
+        """The security schemes, and `{}` (none) where anonymous callers are let through."""
+        auths = [auth for auth in super().get_auth() if auth]
+        return [*auths, {}] if self.anonymous_may_call() else auths
 
     def get_summary(self):
-        relationship = self.relationship
-        if relationship is None:
-            return super().get_summary()
-        if self.method != "GET":
-            return f"Refused: {relationship.wire} changes with its resource"
-        return f"The linkage of {relationship.wire}"
+        """What the operation does and, in brackets, who may call it: the view's `summaries`
+        by action (or by method, on a view that is not a view set); made here for a related or
+        relationship endpoint."""
+        parent = getattr(self.view, "parent", None)
+        if parent is not None:
+            return related_summary(parent, self.method, relationship_endpoint=self.relationship is not None)
+        summaries = getattr(self.view, "summaries", None)
+        if summaries is None:
+            return super().get_summary()  # a plain view's, from extend_schema
+        key = getattr(self.view, "action", None) or self.method.lower()
+        if key not in summaries:
+            warn(f"{type(self.view).__name__}.summaries has no {key!r}: say what it does and who may call it")
+        return summaries.get(key)
+
+    @property
+    def related_to_one(self) -> bool:
+        """Whether this is a to-one related endpoint (`/v1/sessions/{id}/track`)."""
+        parent = getattr(self.view, "parent", None)
+        return parent is not None and self.relationship is None and not parent.relationship.many
+
+    def _is_list_view(self, serializer=None):
+        """A view set's `list`, and the actions it names in `list_actions` (an event's team)."""
+        if getattr(self.view, "action", None) in getattr(self.view, "list_actions", ()):
+            return True
+        return super()._is_list_view(serializer)
 
     @property
     def resource_serializer(self):
@@ -180,9 +231,8 @@ class AutoSchema(JsonApiAutoSchema):
             parameters["include", "query"] = build_parameter_type(
                 name="include",
                 location="query",
-                schema=build_array_type({"type": "string", "enum": includes}),
-                explode=False,
-                description="Related resources to include (comma-separated), one dotted level deep.",
+                schema=comma_separated(includes),
+                description="Related resources to include, comma-separated, a dotted level deep; empty: none",
             )
         for type_, target in reachable_types(serializer_class).items():
             name = f"fields[{type_}]"
@@ -190,15 +240,19 @@ class AutoSchema(JsonApiAutoSchema):
             parameters[name, "query"] = build_parameter_type(
                 name=name,
                 location="query",
-                schema=build_array_type({"type": "string", "enum": fields}),
-                explode=False,
-                description=f"The fields of each {type_} to answer with (comma-separated).",
+                schema=comma_separated(fields),
+                description=f"The fields of each {type_} to answer with, comma-separated; empty: none.",
             )
         return parameters
 
     def _get_request_for_media_type(self, serializer, direction="request"):
-        schema, required = super()._get_request_for_media_type(serializer, direction)
-        key = getattr(self.view, "body_key", None)  # a plain-JSON action's
+        plain_view = isinstance(self.view, PlainJSONView)
+        method, self.method = self.method, "PUT" if plain_view and self.method == "PATCH" else self.method
+        try:  # a plain view validates the whole body (PlainJSONView.validated), on PATCH too
+            schema, required = super()._get_request_for_media_type(serializer, direction)
+        finally:
+            self.method = method
+        key = self.view.body_key if plain_view else None
         if key and schema:
             return build_object_type(properties={key: schema}, required=[key]), True
         return schema, required
@@ -213,11 +267,14 @@ class AutoSchema(JsonApiAutoSchema):
         response = super(JsonApiAutoSchema, self)._get_response_for_code(
             serializer, status_code, media_types, direction
         )
-        content = response.get("content", {}).get("application/vnd.api+json")
+        content = response.get("content", {}).get(JSONAPI_MEDIA_TYPE)
         child = getattr(serializer, "child", serializer)
         if not content or not isinstance(child, ResourceSerializer):
             return response
         name = self._get_serializer_name(child, direction)
+        if self.related_to_one:  # null where the relationship has no target
+            content["schema"] = {"allOf": [content["schema"]], "nullable": True}
+            name = f"{name}OrNone"
         paginated = self.get_paginated_name(name)
         if content["schema"].get("$ref") == f"#/components/schemas/{paginated}":  # a page (Pagination)
             self.registry[(paginated, ResolvedComponent.SCHEMA)].schema["properties"]["included"] = (
@@ -242,6 +299,29 @@ class AutoSchema(JsonApiAutoSchema):
         types.pop(resource_type(type(serializer)), None)  # the primary type, unless reached again
         refs = [self.resolve_serializer(target, "response").ref for target in types.values()]
         return build_array_type({"oneOf": refs} if refs else {})
+
+
+def comma_separated(names: list[str]) -> dict:
+    """A query parameter's value: some of `names`, comma-separated, or nothing."""
+    one = f"({'|'.join(re.escape(name) for name in names)})"
+    return {"type": "string", "pattern": f"^({one}(,{one})*)?$"}
+
+
+def related_summary(parent, method: str, relationship_endpoint: bool) -> str:
+    """A related endpoint's (`/v1/sessions/{id}/speakers`) or a relationship endpoint's summary."""
+    owner = resource_type(parent.viewset.serializer_class)
+    wire = parent.relationship.wire
+    if not relationship_endpoint:
+        if parent.relationship.many:
+            return f"List the {wire} of {_a(owner)} (whoever sees the {owner}: the {wire} they may see)"
+        return f"The {wire} of {_a(owner)} (whoever sees the {owner} and its {wire}; null when it has none)"
+    if method != "GET":
+        return f"Refused: {wire} changes with its {owner} (nobody: always 403)"
+    return f"The linkage of {_a(owner)}'s {wire} (whoever sees the {owner})"
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeio' else 'a'} {noun}"
 
 
 def include_paths(serializer_class) -> list[str]:
@@ -292,28 +372,34 @@ def resource_object(serializer, fields: dict, direction: str, method: str) -> di
         attributes[wire_name(name)] = field_schema
         if direction == "request" and method == "POST" and field.required:
             attributes_required.append(wire_name(name))
+    # A request may hold attributes and relationships the resource does not take (a client sends
+    # back what it read): they are ignored. An answer holds none but the resource's.
+    only_these = direction == "response"
     if attributes:
         properties["attributes"] = build_object_type(
-            properties=attributes, required=attributes_required or None, additionalProperties=False
+            properties=attributes, required=attributes_required or None, additionalProperties=not only_these
         )
     if relationships:
-        properties["relationships"] = build_object_type(properties=relationships, additionalProperties=False)
+        properties["relationships"] = build_object_type(
+            properties=relationships, additionalProperties=not only_these
+        )
+    if direction == "request":  # openevent.parsers.RESOURCE_OBJECT_MEMBERS
+        properties["links"] = properties["meta"] = {"type": "object"}
     return build_object_type(properties=properties, required=required, additionalProperties=False)
 
 
 def relationship_object(serializer, field, declared, direction: str) -> dict:
     many = isinstance(field, ManyRelatedField)
-    if declared is not None:
-        target_type = declared.target_type
-    else:
-        source = field.source
-        model = serializer.Meta.model._meta.get_field(source).related_model
-        target_type = get_resource_type_from_model(model)
+    model_field = serializer.Meta.model._meta.get_field(field.source)
+    target_type = (
+        declared.target_type if declared else get_resource_type_from_model(model_field.related_model)
+    )
     linkage = identifier(target_type)
     if many:
         data = build_array_type(linkage)
-    else:
-        data = {**linkage, "nullable": True} if field.allow_null else linkage
+    else:  # what a request may send, or an answer hold
+        nullable = field.allow_null if direction == "request" else model_field.null
+        data = {**linkage, "nullable": True} if nullable else linkage
     properties = {"data": data}
     if direction == "response" and declared is not None:
         properties["links"] = RELATIONSHIP_LINKS

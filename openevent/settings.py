@@ -263,7 +263,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "OpenEvent API",
-    "DESCRIPTION": "JSON:API 1.0 with dasherized names; the wire contract is shared/docs/API.md.",
+    "DESCRIPTION": "JSON:API 1.0 with dasherized names; the wire contract is shared/docs/API.md. Each "
+    "operation's summary says, in brackets, who may call it. *Event admins* are an event's owner, "
+    "organizers and coorganizers, and site admins.",
     "VERSION": "1",
     "SCHEMA_PATH_PREFIX": "/v1",
     "SERVE_INCLUDE_SCHEMA": False,

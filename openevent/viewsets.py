@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
+from openevent.api import JSONAPI_MEDIA_TYPE
 from openevent.resources import (
     API_PREFIX,
     Declared,
@@ -51,26 +52,31 @@ class Parent:
         return getattr(parent, self.relationship.lookup)
 
 
-class ResourceViewSet(viewsets.GenericViewSet):
-    """A resource's collection and objects: what `visible(user)` holds. A related endpoint sets
-    `parent`, narrowing the collection to what the parent links to, the parent itself visible;
-    a to-one one answers with `retrieve_related`. Add DRF's mixins for the actions a resource has
-    (`ResourceModelViewSet` has them all)."""
-
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    lookup_value_regex = r"\d+"
-    parent: Parent | None = None
-    select_related: tuple[str, ...] = ()
-
-    @classmethod
-    def visible(cls, user) -> QuerySet:
-        raise NotImplementedError
+class ResourceQueryMixin:
+    """A resource view's query checks: each parameter once, known `include` paths and sparse
+    fieldsets (openevent.resources)."""
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         check_query_parameters(request)
         self.includes = parse_includes(request, self.get_serializer_class())
         check_sparse_fieldsets(request)
+
+
+class ResourceViewSet(ResourceQueryMixin, viewsets.GenericViewSet):
+    """A resource's collection and objects: what `visible(user)` holds. A related endpoint sets
+    `parent`, narrowing the collection to what the parent links to, the parent itself visible;
+    a to-one one answers with `retrieve_related`. Add DRF's mixins for the actions a resource has
+    (`ResourceModelViewSet` has them all)."""
+
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_value_regex = "[0-9]+"  # not \d, which takes any script's digits
+    parent: Parent | None = None
+    select_related: tuple[str, ...] = ()
+
+    @classmethod
+    def visible(cls, user) -> QuerySet:
+        raise NotImplementedError
 
     def get_queryset(self):
         queryset = self.visible(self.request.user)
@@ -121,7 +127,7 @@ class ResourceModelViewSet(
 
 
 class LinkageRenderer(PlainJSONRenderer):
-    media_type = "application/vnd.api+json"
+    media_type = JSONAPI_MEDIA_TYPE
 
 
 class RelationshipView(APIView):

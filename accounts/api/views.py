@@ -29,6 +29,15 @@ class UserViewSet(
 
     http_method_names = ["get", "post", "patch", "head", "options"]
     serializer_class = UserUpdateSerializer
+    error_answers = {
+        "post": {429: "Too many registrations from this network address, or for this email, for now."}
+    }
+    summaries = {
+        "create": "Register an account (anyone)",
+        "retrieve": "Read a user (the user themself, and site admins)",
+        "partial_update": "Change a user's name (the user themself, and site admins)",
+        "me": "Read the logged-in user (logged-in users)",
+    }
 
     def get_permissions(self):
         if self.action == "create":
@@ -53,7 +62,9 @@ class CredentialsView(PlainJSONView):
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
     body_key = None
-    error_answers = {401: "The credentials are wrong or expired.", 429: "Too many failed attempts for now."}
+    error_answers = {
+        "post": {401: "The credentials are wrong or expired.", 429: "Too many failed attempts for now."}
+    }
 
     def get_authenticate_header(self, request):
         return 'JWT realm="api"'
@@ -96,6 +107,7 @@ class VerifyEmailView(PlainJSONView):
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
+    error_answers = {"post": {404: "The token is unknown or expired."}}
 
     @extend_schema(
         summary="Confirm an email address with the emailed token (anyone)",
@@ -118,6 +130,7 @@ class ResendVerificationView(PlainJSONView):
     """`POST /v1/auth/verify-email/resend`: mail the logged-in user a new confirmation link."""
 
     permission_classes = [permissions.IsAuthenticated]
+    error_answers = {"post": {429: "Too many confirmation emails asked for in the last hour."}}
 
     @extend_schema(
         summary="Mail the logged-in user a new confirmation link (logged-in users)",
@@ -134,6 +147,10 @@ class PasswordResetView(PlainJSONView):
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
+    error_answers = {
+        "post": {429: "Too many reset requests from this address, or for this email, for now."},
+        "patch": {404: "The token is unknown, used or expired."},
+    }
 
     @extend_schema(
         summary="Ask for a password reset email (anyone; the answer is the same for any address)",

@@ -11,7 +11,7 @@ from events import services
 from events.models import EventTopic, RoleInvite, Settings, UsersEventsRoles
 from openevent.api import PlainJSONView
 from openevent.schema import plain
-from openevent.viewsets import ResourceModelViewSet, ResourceViewSet
+from openevent.viewsets import ResourceModelViewSet, ResourceQueryMixin, ResourceViewSet
 
 from .serializers import (
     EventSerializer,
@@ -60,6 +60,16 @@ class EventViewSet(ResourceModelViewSet):
     """Anyone reads published events; a role on a draft shows it; event admins write."""
 
     serializer_class = EventSerializer
+    summaries = {
+        "list": "List events (anyone: the published ones, and the drafts one holds a role on)",
+        "create": "Create an event (logged-in users; the creator becomes its owner)",
+        "retrieve": "Read an event (anyone, if published; a draft, whoever holds a role on it)",
+        "partial_update": "Change an event (event admins)",
+        "destroy": "Delete an event (its owner and site admins)",
+        "users_events_roles": "List an event's team (event admins)",
+        "role_invites": "List an event's role invites (event admins)",
+    }
+    list_actions = ("users_events_roles", "role_invites")
     ordering_fields = EVENT_LIST_OPTIONS["ordering_fields"]
     search_fields = EVENT_LIST_OPTIONS["search_fields"]
     filter_fields = EVENT_LIST_OPTIONS["filter_fields"]
@@ -103,6 +113,15 @@ class EventTopicViewSet(ResourceModelViewSet):
 
     serializer_class = EventTopicSerializer
     permission_classes = [IsSiteAdminOrReadOnly]
+    summaries = {
+        "list": "List event topics (anyone)",
+        "create": "Create an event topic (site admins)",
+        "retrieve": "Read an event topic (anyone)",
+        "partial_update": "Change an event topic (site admins)",
+        "destroy": "Delete an event topic (site admins)",
+        "events": "List the published events of a topic (anyone)",
+    }
+    list_actions = ("events",)
     ordering_fields = search_fields = ["name"]
     filter_fields = {"name": "name", "slug": "slug"}
 
@@ -123,6 +142,15 @@ class RoleInviteViewSet(ResourceModelViewSet):
 
     serializer_class = RoleInviteSerializer
     permission_classes = [permissions.IsAuthenticated]
+    summaries = {
+        "list": "List role invites (event admins: their events'; invitees: those to their confirmed address)",
+        "create": "Invite someone by email to a role on an event (event admins; owners alone invite owners)",
+        "retrieve": "Read a role invite (event admins, and the invitee)",
+        "partial_update": "Accept or decline a role invite (the invitee: `status` only), or change a pending "
+        "one (event admins)",
+        "destroy": "Delete a role invite (event admins)",
+    }
+    error_answers = {"post": {429: "The caller sent too many invites in the last hour."}}
     select_related = ("role",)
     filter_fields = ROLE_INVITE_LIST_OPTIONS["filter_fields"]
     ordering_fields = ROLE_INVITE_LIST_OPTIONS["ordering_fields"]
@@ -161,6 +189,12 @@ class AcceptInviteView(PlainJSONView):
     """`POST /v1/role-invites/accept-invite {"data": {"token"}}`: the emailed link's token."""
 
     permission_classes = [permissions.IsAuthenticated]
+    error_answers = {
+        "post": {
+            404: "The token is unknown, or the invite has expired.",
+            409: "The invite was declined already.",
+        }
+    }
 
     @extend_schema(
         summary="Accept a role invite with the emailed token (the invited, logged in)",
@@ -194,6 +228,10 @@ class UsersEventsRolesViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixi
 
     serializer_class = UsersEventsRolesSerializer
     permission_classes = [permissions.IsAuthenticated]
+    summaries = {
+        "retrieve": "Read a role on an event's team (event admins)",
+        "destroy": "Remove someone's role from an event's team (event admins; the owner's stays)",
+    }
     select_related = ("user", "role")
 
     @classmethod
@@ -204,11 +242,15 @@ class UsersEventsRolesViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixi
         services.remove_role(self.request.user, instance)
 
 
-class SettingsView(generics.RetrieveUpdateAPIView):
+class SettingsView(ResourceQueryMixin, generics.RetrieveUpdateAPIView):
     """The site settings: everybody reads the public part, site admins read and change all."""
 
     permission_classes = [IsSiteAdminOrReadOnly]
     http_method_names = ["get", "patch", "head", "options"]
+    summaries = {
+        "get": "Read the site settings (anyone: the public ones; site admins: all)",
+        "patch": "Change the site settings (site admins)",
+    }
 
     def get_object(self):
         return Settings.load()

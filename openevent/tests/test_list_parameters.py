@@ -70,9 +70,9 @@ def sorted_lists():
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", sorted(set(sorted_lists())))
 def test_every_declared_sort_of_every_list_works(api, site_admin, path):
-    from events.tests.factories import make_event, make_topic
+    from events.factories import EventFactory, EventTopicFactory
 
-    make_event(site_admin, event_topic=make_topic())
+    EventFactory(owner=site_admin, event_topic=EventTopicFactory())
     assert api.as_user(site_admin).get(path).status_code in (200, 404), path
 
 
@@ -80,5 +80,5 @@ def test_the_routes_under_test_include_the_id_filters_and_sorts():
     filtered = {route: filters for route, filters, _ in ROUTES if filters}
     assert "event" in filtered["v1/sessions"]
     assert "event-topic" in filtered["v1/events"]
-    assert "state" in filtered[r"v1/event-topics/(?P<pk>\d+)/events"]
+    assert "state" in filtered["v1/event-topics/(?P<pk>[0-9]+)/events"]
     assert any(sorts for _, _, sorts in ROUTES)

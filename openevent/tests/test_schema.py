@@ -61,11 +61,11 @@ def test_every_v1_url_is_documented_and_every_documented_path_exists(schema):
     assert routes == documented
 
 
-def test_every_operation_says_what_it_answers_when_it_fails(schema):
+def test_every_operation_says_what_it_does_who_may_call_it_and_how_it_fails(schema):
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             codes = set(operation["responses"])
             always_refused = "/relationships/" in path and method != "get"  # change it with the resource
             assert always_refused or any(code.startswith("2") for code in codes), (method, path)
             assert any(code.startswith("4") for code in codes), (method, path)
-            assert operation.get("summary") or operation.get("operationId"), (method, path)
+            assert re.fullmatch(r"[A-Z].+ \(.+\)", operation.get("summary", "")), (method, path)

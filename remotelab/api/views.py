@@ -31,9 +31,11 @@ class EvalView(PlainJSONView):
     permission_classes = [permissions.IsAuthenticated]
     body_key = None
     error_answers = {
-        409: "The caller's previous call is still under way.",
-        429: "The caller has used up their instrument time for now.",
-        503: "The PSLab is busy or cannot be reached.",
+        "post": {
+            409: "The caller's previous call is still under way.",
+            429: "The caller has used up their instrument time for now.",
+            503: "The PSLab is busy or cannot be reached.",
+        }
     }
 
     @extend_schema(
@@ -98,6 +100,14 @@ class LabScriptViewSet(ResourceModelViewSet):
 
     serializer_class = LabScriptSerializer
     permission_classes = [permissions.IsAuthenticated]
+    summaries = {
+        "list": "List one's lab scripts (logged-in users: their own)",
+        "create": "Save a lab script (logged-in users)",
+        "retrieve": "Read a lab script (its owner)",
+        "partial_update": "Change a lab script (its owner)",
+        "destroy": "Delete a lab script (its owner)",
+        "run": "Run a saved lab script in the sandbox, its widgets in the answer (its owner)",
+    }
     ordering_fields = ["title", "updated_at", "created_at"]
     search_fields = ["title"]
     filter_fields = {"title": "title"}
@@ -109,6 +119,21 @@ class LabScriptViewSet(ResourceModelViewSet):
     def perform_destroy(self, instance):
         services.delete_script(self.request.user, instance)
 
+    @extend_schema(
+        request=None,
+        responses={
+            200: plain(
+                "LabRun",
+                Id=fields.IntegerField(),
+                Filename=fields.CharField(),
+                Date=fields.DateTimeField(),
+                status=fields.BooleanField(),
+                finished=fields.ChoiceField(choices=["done", "error", "timeout", "stopped"]),
+                result=fields.ListField(child=fields.DictField()),
+                error=fields.CharField(required=False),
+            )
+        },
+    )
     @action(
         detail=True,
         methods=["post"],

@@ -16,6 +16,15 @@ STATE_TABLE = fields.DictField(child=fields.ListField(child=fields.CharField()))
 
 class SessionViewSet(ResourceModelViewSet):
     serializer_class = SessionSerializer
+    summaries = {
+        "list": "List sessions (anyone: the accepted and confirmed ones of published events, and one's own; "
+        "event admins and track organizers: all of their events' but others' drafts)",
+        "create": "Submit a session (logged-in users, to a published event; event admins, to a draft too)",
+        "retrieve": "Read a session (whoever the list shows it to)",
+        "partial_update": "Change a session or move its state (its creator and event admins; "
+        "the moves GET /v1/sessions/states allows)",
+        "destroy": "Delete a session (its creator, while a draft; event admins)",
+    }
     ordering_fields = ["title", "created_at", "state"]
     filter_fields = {
         "event": "event",
@@ -38,6 +47,15 @@ class SessionViewSet(ResourceModelViewSet):
 
 class SpeakerViewSet(ResourceModelViewSet):
     serializer_class = SpeakerSerializer
+    summaries = {
+        "list": "List speakers (anyone: those of accepted and confirmed sessions of published events, and of "
+        "one's own sessions; event admins: all)",
+        "create": "Add a speaker to sessions (logged-in users, to their own sessions of a published event; "
+        "event admins, to any)",
+        "retrieve": "Read a speaker (whoever the list shows them to)",
+        "partial_update": "Change a speaker (the speaker's user, who added them, and event admins)",
+        "destroy": "Delete a speaker (the speaker's user, who added them, and event admins)",
+    }
     ordering_fields = ["name", "created_at"]
     filter_fields = {"event": "event", "name": "name", "organisation": "organisation", "country": "country"}
     search_fields = ["name", "organisation"]
@@ -52,6 +70,13 @@ class SpeakerViewSet(ResourceModelViewSet):
 
 class SponsorViewSet(ResourceModelViewSet):
     serializer_class = SponsorSerializer
+    summaries = {
+        "list": "List sponsors (anyone: those of published events; whoever holds a role on a draft: its)",
+        "create": "Add a sponsor to an event (event admins)",
+        "retrieve": "Read a sponsor (anyone, on a published event; whoever holds a role on a draft)",
+        "partial_update": "Change a sponsor (event admins)",
+        "destroy": "Delete a sponsor (event admins)",
+    }
     ordering_fields = ["level", "name"]
     filter_fields = {"event": "event", "name": "name", "level": "level", "sponsor-type": "sponsor_type"}
 
@@ -65,6 +90,13 @@ class SponsorViewSet(ResourceModelViewSet):
 
 class TrackViewSet(ResourceModelViewSet):
     serializer_class = TrackSerializer
+    summaries = {
+        "list": "List tracks (anyone: those of published events; whoever holds a role on a draft: its)",
+        "create": "Add a track to an event (event admins)",
+        "retrieve": "Read a track (anyone, on a published event; whoever holds a role on a draft)",
+        "partial_update": "Change a track (event admins)",
+        "destroy": "Delete a track (event admins)",
+    }
     ordering_fields = ["name"]
     filter_fields = {"event": "event", "name": "name"}
 
