@@ -144,6 +144,20 @@ class ResourceSerializer(serializers.ModelSerializer):
         declared = declared_relationships(type(self))
         return [field for field in self.rendered_fields if not _is_declared_to_many(field, declared)]
 
+    def to_internal_value(self, data):
+        """DRF's, except that a text attribute takes only a string (DRF turns 12 into "12")."""
+        if isinstance(data, dict):
+            not_text = {
+                field.field_name: ["Not a valid string."]
+                for field in self._writable_fields
+                if isinstance(field, drf_fields.CharField)
+                and data.get(field.field_name) is not None
+                and not isinstance(data[field.field_name], str)
+            }
+            if not_text:
+                raise exceptions.ValidationError(not_text)
+        return super().to_internal_value(data)
+
     def to_representation(self, instance):
         if not hasattr(self, "_readers"):
             timezone = get_current_timezone() if settings.USE_TZ else None
@@ -390,17 +404,19 @@ def check_query_parameters(request) -> None:
             )
 
 
-def check_sparse_fieldsets(request) -> None:
-    """`fields[type]=a,b`: each type a resource, each name one of its fields as on the wire; an
-    empty value asks for none of them."""
+def check_sparse_fieldsets(request, serializer_class) -> None:
+    """`fields[type]=a,b`: each type a resource (a registered one, or the view's own,
+    `serializer_class`'s), each name one of its fields as on the wire; an empty value asks for none
+    of them."""
+    own_type = resource_type(serializer_class)
     for parameter, value in request.query_params.items():
         if not parameter.startswith("fields["):
             continue
         type_ = parameter.removeprefix("fields[").removesuffix("]")
         resource = registry.get(type_)
-        if resource is None or not parameter.endswith("]"):
+        if not parameter.endswith("]") or (resource is None and type_ != own_type):
             raise BadQueryParameter(parameter, f"{type_} is not a resource type.")
-        known = readable_field_names(resource.serializer_class)
+        known = readable_field_names(serializer_class if type_ == own_type else resource.serializer_class)
         unknown = [
             name
             for name in (value.split(",") if value else [])

@@ -158,7 +158,9 @@ class AutoSchema(JsonApiAutoSchema):
             )
         if writes_resource:
             answers[409] = "The body's type (or id) is not this endpoint's, or it clashes with a stored one."
+        answers[406] = "The Accept header names none of the media types this answers."
         if unsafe and self.method != "DELETE" and self.relationship is None:
+            answers[415] = "The body is not of the media type this takes."
             answers[422] = "The body does not validate: each error points at its field."
         answers.update(getattr(self.view, "error_answers", {}).get(self.method.lower(), {}))
         return dict(sorted(answers.items()))

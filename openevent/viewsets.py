@@ -60,7 +60,7 @@ class ResourceQueryMixin:
         super().initial(request, *args, **kwargs)
         check_query_parameters(request)
         self.includes = parse_includes(request, self.get_serializer_class())
-        check_sparse_fieldsets(request)
+        check_sparse_fieldsets(request, self.get_serializer_class())
 
 
 class ResourceViewSet(ResourceQueryMixin, viewsets.GenericViewSet):
@@ -77,6 +77,13 @@ class ResourceViewSet(ResourceQueryMixin, viewsets.GenericViewSet):
     @classmethod
     def visible(cls, user) -> QuerySet:
         raise NotImplementedError
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if self.action in ("create", "partial_update") and not request.data:
+            raise exceptions.ParseError(
+                "The body must be a JSON:API document with the resource object as data."
+            )
 
     def get_queryset(self):
         queryset = self.visible(self.request.user)

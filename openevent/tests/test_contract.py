@@ -17,7 +17,9 @@ from collections import Counter
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -98,7 +100,19 @@ def map_case(context, case):
 
 
 @pytest.fixture
-def organizer(db):
+def data(db):
+    """The test's database, kept open across requests as Django's test client keeps it: the app
+    (WSGI, as deployed) would close the connection after each request, and with it the test's
+    transaction (on PostgreSQL)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def organizer(data):
     """The owner of a published and a draft event with their programme, a topic, an invite and a
     lab script; another organizer's event and a stranger's session beside them."""
     owner = UserFactory(email="organizer@example.com", is_verified=True)
@@ -135,7 +149,7 @@ def coverage_line() -> str:
 
 @schema.parametrize()
 @examples
-def test_anonymous_callers_get_the_documented_answers(case, db):
+def test_anonymous_callers_get_the_documented_answers(case, data):
     cases_sent["anonymous"] += 1
     case.call_and_validate(checks=CHECKS)
 
@@ -151,21 +165,23 @@ def test_an_organizer_gets_the_documented_answers(case, organizer):
 # Each case the contract test found, kept as a plain test: the request, then what it must answer.
 
 
-def call(method: str, path: str, user=None, **parts):
-    """`parts` of one request (path_parameters, query, body) sent as a case of the documented
-    operation and checked as the contract test checks them."""
-    headers = {"Authorization": f"JWT {issue_tokens(user)['access_token']}"} if user else {}
+def call(method: str, path: str, user=None, headers=None, **parts):
+    """`parts` of one request (path_parameters, query, body, media_type) sent as a case of the
+    documented operation and checked as the contract test checks them."""
+    headers = dict(headers or {})
+    if user is not None:
+        headers["Authorization"] = f"JWT {issue_tokens(user)['access_token']}"
     return schema[path][method].Case(headers=headers, **parts).call_and_validate(checks=CHECKS)
 
 
-def test_an_empty_sparse_fieldset_asks_for_no_fields(db):
+def test_an_empty_sparse_fieldset_asks_for_no_fields(data):
     EventFactory()
     response = call("GET", "/v1/events", query={"fields[event]": ""})
     assert response.status_code == 200
     assert [set(event) for event in response.json()["data"]] == [{"type", "id", "links"}]
 
 
-def test_page_numbers_and_sizes_are_documented_from_1_and_refused_below(db):
+def test_page_numbers_and_sizes_are_documented_from_1_and_refused_below(data):
     for parameter in ("page[number]", "page[size]"):
         assert call("GET", "/v1/events", query={parameter: 0}).status_code == 400
     parameters = {
@@ -193,7 +209,7 @@ def test_a_resource_object_member_json_api_does_not_have_or_of_the_wrong_type_is
     assert member in response.json()["errors"][0]["detail"]
 
 
-def test_a_plain_patch_documents_its_fields_as_required(db):
+def test_a_plain_patch_documents_its_fields_as_required(data):
     response = call("PATCH", "/v1/auth/reset-password", body={"data": {}})
     assert response.status_code == 422
     request = schema["/v1/auth/reset-password"]["PATCH"].definition.raw["requestBody"]
@@ -202,13 +218,13 @@ def test_a_plain_patch_documents_its_fields_as_required(db):
     assert sorted(component["required"]) == ["password", "token"]
 
 
-def test_an_unknown_token_is_a_documented_404(db):
+def test_an_unknown_token_is_a_documented_404(data):
     body = {"data": {"token": "not-a-token", "password": "a-long-enough-new-password"}}
     assert call("PATCH", "/v1/auth/reset-password", body=body).status_code == 404
     assert call("POST", "/v1/auth/verify-email", body={"data": {"token": "not-a-token"}}).status_code == 404
 
 
-def test_the_settings_refuse_unknown_sparse_fieldsets(db):
+def test_the_settings_refuse_unknown_sparse_fieldsets(data):
     response = call("GET", "/v1/settings", query={"fields[setting]": "no-such-field"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["source"] == {"parameter": "fields[setting]"}
@@ -285,3 +301,48 @@ def test_rate_limited_operations_document_their_429(method, path, status):
 def test_operations_anyone_may_call_say_so(path):
     assert {} in schema[path]["GET"].definition.raw["security"]
     assert {} not in schema["/v1/users/me"]["GET"].definition.raw["security"]
+
+
+# Found by an outside attack on a running server.
+
+
+def test_the_settings_take_sparse_fieldsets_of_their_own_type(data):
+    response = call("GET", "/v1/settings", query={"fields[setting]": "app-name"})
+    assert response.status_code == 200
+    assert list(response.json()["data"]["attributes"]) == ["app-name"]
+
+
+def test_the_site_admins_settings_answer_fits_the_schema(data, site_admin):
+    response = call("GET", "/v1/settings", site_admin)
+    assert "admin-notes" in response.json()["data"]["attributes"]
+
+
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [("/v1/events", "application/json"), ("/v1/sessions/states", "application/vnd.api+json")],
+)
+def test_an_accept_header_naming_none_of_the_answers_media_types_is_a_documented_406(data, path, accept):
+    assert call("GET", path, headers={"Accept": accept}).status_code == 406
+
+
+def test_a_body_of_another_media_type_is_a_documented_415(organizer):
+    body = {"data": {"type": "lab-script", "attributes": {"title": "t", "code": "print(1)"}}}
+    response = call("POST", "/v1/remotelab/scripts", organizer, body=body, media_type="application/json")
+    assert response.status_code == 415
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+def test_a_resource_write_without_a_body_is_a_400(organizer, method):
+    track = TrackFactory(event=EventFactory(owner=organizer))
+    path, parts = (
+        ("/v1/tracks", {}) if method == "POST" else ("/v1/tracks/{id}", {"path_parameters": {"id": track.pk}})
+    )
+    response = call(method, path, organizer, **parts)
+    assert response.status_code == 400
+
+
+def test_a_text_attribute_takes_only_a_string(organizer):
+    body = {"data": {"type": "lab-script", "attributes": {"title": "t", "code": 0}}}
+    response = call("POST", "/v1/remotelab/scripts", organizer, body=body)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["source"] == {"pointer": "/data/attributes/code"}
