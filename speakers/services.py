@@ -122,10 +122,17 @@ def _check_new_sessions(actor: User, event: Event, sessions: list[Session]) -> N
     and unless the actor is an event admin, their own and not yet reviewed."""
     admin = event_permissions.is_event_admin(actor, event)
     for session in sessions:
-        own = session.creator_id == actor.pk and session.state in SUBMITTER_EDITABLE_STATES
+        own = session.creator_id == actor.pk
         hidden = permissions.is_someone_elses_draft(actor, session)
         if session.event_id != event.pk or hidden or not (admin or own):
             raise NotFound(f"Session: {session.pk} not found", relationship="sessions")
+        if not admin and session.state not in SUBMITTER_EDITABLE_STATES:
+            raise ValidationError(
+                {
+                    "sessions": f"Session {session.pk} is {session.state}: speakers are added to a "
+                    "session while it is a draft or pending."
+                }
+            )
 
 
 def _save_speaker(speaker: Speaker, sessions: list[Session] | None) -> None:

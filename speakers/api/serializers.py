@@ -11,11 +11,7 @@ EVENT = "events.api.serializers.EventSerializer"
 class EventChildSerializer(ResourceSerializer):
     """An object of one event: the event is set when it is made and never moves."""
 
-    def get_fields(self):
-        fields = super().get_fields()
-        if isinstance(self.instance, self.Meta.model):
-            fields["event"].read_only = True
-        return fields
+    create_only_fields = ("event",)
 
     @property
     def actor(self) -> User:

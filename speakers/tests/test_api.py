@@ -68,21 +68,36 @@ def test_a_track_of_another_event_is_422(api, user):
     assert response.json()["errors"][0]["source"]["pointer"] == "/data/relationships/track"
 
 
-def test_an_unknown_session_for_a_speaker_is_404_like_someone_elses(api, user):
-    event = EventFactory()
-    document = {
+def speaker_document(event, session_ids: list) -> dict:
+    return {
         "data": {
             "type": "speaker",
             "attributes": {"name": "Me", "email": "me@example.com"},
             "relationships": {
                 "event": {"data": {"type": "event", "id": str(event.pk)}},
-                "sessions": {"data": [{"type": "session", "id": "999"}]},
+                "sessions": {"data": [{"type": "session", "id": str(pk)} for pk in session_ids]},
             },
         }
     }
-    response = api.as_user(user).post("/v1/speakers", document)
+
+
+def test_an_unknown_session_for_a_speaker_is_404_like_someone_elses(api, user):
+    response = api.as_user(user).post("/v1/speakers", speaker_document(EventFactory(), [999]))
     assert response.status_code == 404
     assert response.json()["errors"][0]["detail"] == "Session: 999 not found"
+
+
+@pytest.mark.parametrize("state", ["withdrawn", "accepted"])
+def test_ones_own_reviewed_or_withdrawn_session_gets_no_speaker_and_says_why(api, user, state):
+    event = EventFactory()
+    session = SessionFactory(event=event, state=state, creator=user)
+    response = api.as_user(user).post("/v1/speakers", speaker_document(event, [session.pk]))
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert error["source"] == {"pointer": "/data/relationships/sessions"}
+    assert error["detail"] == (
+        f"Session {session.pk} is {state}: speakers are added to a session while it is a draft or pending."
+    )
 
 
 def test_the_event_of_a_session_cannot_be_moved(api, user):

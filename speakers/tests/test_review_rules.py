@@ -1,12 +1,13 @@
 """Rules that keep speakers' data to the right people and reviewed sessions to the organizers."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from accounts.factories import UserFactory
 from events import services as event_services
 from events.factories import EventFactory
 from events.models import Event, Role, UsersEventsRoles
-from openevent.errors import Forbidden, NotFound
+from openevent.errors import Forbidden
 from speakers import permissions, services
 from speakers.factories import SessionFactory, SpeakerFactory, TrackFactory
 from speakers.models import Speaker, Track
@@ -86,7 +87,7 @@ def test_a_submitter_deletes_their_drafts(api, event):
 def test_speakers_cannot_be_added_to_reviewed_or_foreign_sessions(api, event):
     submitter = UserFactory()
     accepted = SessionFactory(event=event, title="Reviewed", state="accepted", creator=submitter)
-    with pytest.raises(NotFound):
+    with pytest.raises(ValidationError, match="is accepted"):
         services.create_speaker(
             submitter, Speaker(event=event, name="Linus", email="l@example.com"), [accepted]
         )
