@@ -619,7 +619,7 @@ def run(
             finally:
                 exit_code = child.end()
             if result.status == "ended":
-                result.status, result.error = "error", _exit_reason(exit_code, _oom_killed(cgroup))
+                result.status, result.error = _exit_reason(exit_code, _oom_killed(cgroup))
         result.error = result.error and result.error[:MAX_ERROR_CHARS]
         return result
     finally:
@@ -675,10 +675,12 @@ def _answer(message: dict, call) -> dict:
         return {"error": str(error)}
 
 
-def _exit_reason(code: int, out_of_memory: bool) -> str:
+def _exit_reason(code: int, out_of_memory: bool) -> tuple[str, str]:
+    """Why a child quit before it finished: (status, error); past its CPU time is a timeout."""
     if out_of_memory:
-        return f"The script used more than {settings.REMOTELAB_SCRIPT_MEMORY_BYTES // MB} MB of memory."
+        megabytes = settings.REMOTELAB_SCRIPT_MEMORY_BYTES // MB
+        return "error", f"The script used more than {megabytes} MB of memory."
     killed = {signal.SIGXCPU, signal.SIGKILL}
     if -code in killed or code - 128 in killed:  # the signal itself, or bubblewrap's 128 + signal
-        return f"The script used more than {settings.REMOTELAB_SCRIPT_CPU_SECONDS} s of CPU time."
-    return f"The script ended without finishing (exit code {code}); it may have run out of memory."
+        return "timeout", f"The script used more than {settings.REMOTELAB_SCRIPT_CPU_SECONDS} s of CPU time."
+    return "error", f"The script ended without finishing (exit code {code}); it may have run out of memory."

@@ -20,9 +20,7 @@ from .serializers import FunctionCallSerializer, LabScriptSerializer
 
 
 def _failure(http_status: int, detail: str, pointer: str | None = None) -> Response:
-    return Response(
-        {"status": False, "errors": [error_object(http_status, detail, pointer)]}, status=http_status
-    )
+    return Response({"errors": [error_object(http_status, detail, pointer)]}, status=http_status)
 
 
 class EvalView(PlainJSONView):
@@ -37,6 +35,12 @@ class EvalView(PlainJSONView):
             503: "The PSLab is busy or cannot be reached.",
         }
     }
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Every failure, a bad body's too, says `"status": false` beside its errors (API.md)."""
+        if response.status_code >= 400 and isinstance(response.data, dict):
+            response.data = {"status": False, **response.data}
+        return super().finalize_response(request, response, *args, **kwargs)
 
     @extend_schema(
         summary="Run one PSLab function string, such as get_voltage('CH1') (logged-in users)",

@@ -50,11 +50,22 @@ def test_anything_but_one_valid_call_is_422_with_status_false(api, user, functio
 
 
 @pytest.mark.parametrize(
-    "body", [{}, {"function": 5}, {"function": "get_resistance()", "stringify": "maybe"}, []]
+    "body",
+    [
+        {},
+        {"function": 5},
+        {"function": ""},
+        {"function": "get_resistance()\x00"},
+        {"function": "get_resistance()", "stringify": "maybe"},
+        {"function": "get_resistance()", "stringify": "yes"},  # DRF alone would take it for true
+        {"function": "get_resistance()", "stringify": 1},
+        [],
+    ],
 )
 def test_malformed_bodies_are_422(api, user, body):
     response = api.as_user(user).post("/v1/remotelab/eval", body, plain=True)
     assert response.status_code == 422
+    assert response.json()["status"] is False
 
 
 def test_the_lab_is_for_logged_in_users(api):
