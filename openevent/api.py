@@ -23,11 +23,10 @@ from rest_framework_json_api.pagination import JsonApiPageNumberPagination
 
 from openevent import errors
 from openevent.filtering import query_value
+from openevent.negotiation import JSONAPI_MEDIA_TYPE
 from openevent.parsers import JSONParser
 from openevent.ratelimit import RateLimited
-from openevent.resources import API_PREFIX, BadQueryParameter, RelatedNotFound
-
-JSONAPI_MEDIA_TYPE = "application/vnd.api+json"
+from openevent.resources import API_PREFIX, BadQueryParameter, RelatedNotFound, check_json_types
 
 
 def error_object(status: int, detail: str, pointer: str | None = None, code: str | None = None) -> dict:
@@ -163,6 +162,7 @@ class PlainJSONView(APIView):
         if not isinstance(body, dict):
             raise exceptions.ValidationError("The request body must be a JSON object.")
         serializer = serializer_class(data=body)
+        check_json_types(serializer, body)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
@@ -170,7 +170,9 @@ class PlainJSONView(APIView):
 class Pagination(JsonApiPageNumberPagination):
     """`page[number]` and `page[size]`, with the total in `meta.count` as the contract asks. A size
     or number that is not a whole number from 1 (a size up to `max_page_size`) is a 400; a page
-    past the last is a 404."""
+    past the last is a 404; a number above `max_page_number`, a 400."""
+
+    max_page_number = 1_000_000
 
     def get_page_size(self, request):
         value = request.query_params.get(self.page_size_query_param)
@@ -182,7 +184,7 @@ class Pagination(JsonApiPageNumberPagination):
         value = request.query_params.get(self.page_query_param)
         if value is None or value in self.last_page_strings:
             return super().get_page_number(request, paginator)
-        return _page_parameter(self.page_query_param, value, None)
+        return _page_parameter(self.page_query_param, value, self.max_page_number)
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
@@ -193,8 +195,8 @@ class Pagination(JsonApiPageNumberPagination):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             parameter["schema"]["minimum"] = 1
-            if parameter["name"] == self.page_size_query_param:
-                parameter["schema"]["maximum"] = self.max_page_size
+            size = parameter["name"] == self.page_size_query_param
+            parameter["schema"]["maximum"] = self.max_page_size if size else self.max_page_number
         return parameters
 
     def get_paginated_response_schema(self, schema):
@@ -222,12 +224,13 @@ class Pagination(JsonApiPageNumberPagination):
         }
 
 
-def _page_parameter(parameter: str, value: str, maximum: int | None) -> int:
-    if not (value.isascii() and value.isdigit()) or len(value) > 18 or int(value) < 1:
+def _page_parameter(parameter: str, value: str, maximum: int) -> int:
+    digits = value.lstrip("0")
+    if not (value.isascii() and value.isdigit()) or not digits:
         raise BadQueryParameter(parameter, f"{parameter} must be a whole number from 1.")
-    if maximum is not None and int(value) > maximum:
+    if len(digits) > len(str(maximum)) or int(digits) > maximum:  # never int() of a huge number
         raise BadQueryParameter(parameter, f"{parameter} may be at most {maximum}.")
-    return int(value)
+    return int(digits)
 
 
 class MalformedQueryMixin:
@@ -285,3 +288,15 @@ class FieldFilter(BaseFilterBackend):
                 raise BadQueryParameter(param, f"{param}: {' '.join(error.messages)}") from error
             queryset = queryset.filter(**{f"{fields[name]}__in": values})
         return queryset
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": f"filter[{name}]",
+                "in": "query",
+                "required": False,
+                "description": f"Only those whose {name} is one of these comma-separated values.",
+                "schema": {"type": "string"},
+            }
+            for name in getattr(view, "filter_fields", {})
+        ]

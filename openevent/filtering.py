@@ -241,3 +241,20 @@ class OpenEventFilter(BaseFilterBackend):
         except Invalid as error:
             raise BadQueryParameter("filter", f"Invalid filter: {error}.") from error
         return queryset.filter(condition)
+
+    def get_schema_operation_parameters(self, view):
+        fields = ", ".join(["id", *getattr(view, "filter_fields", {})])
+        declared = declared_relationships(view.get_serializer_class()).values()
+        relationships = ", ".join(relationship.wire for relationship in declared) or "none"
+        return [
+            {
+                "name": "filter",
+                "in": "query",
+                "required": False,
+                "description": "Conditions as a JSON list, all of which hold: "
+                '`[{"name": field, "op": op, "val": value}]`, nested in `and`, `or` and `not`; '
+                "ops `eq ne lt le gt ge in_ notin_ like ilike`, and `has`/`any` with a condition on a "
+                f"relationship's target. Fields: {fields}. Relationships: {relationships}.",
+                "schema": {"type": "string", "maxLength": MAX_LENGTH},
+            }
+        ]

@@ -114,6 +114,30 @@ class Relationship(ResourceRelatedField):
             ) from error
 
 
+# What a JSON value must be for a field (DRF would take 12 for "12", and "yes" for true).
+JSON_TYPES = (
+    (drf_fields.CharField, str, "Not a valid string."),
+    (drf_fields.BooleanField, bool, "Must be true or false."),
+)
+
+
+def check_json_types(serializer, data) -> None:
+    """A ValidationError (422) naming each field of `serializer` that `data` gives a value of
+    another JSON type (null is each field's own to refuse)."""
+    if not isinstance(data, dict):
+        return
+    errors = {
+        field.field_name: [message]
+        for field in serializer._writable_fields
+        for field_class, json_type, message in JSON_TYPES
+        if isinstance(field, field_class)
+        and data.get(field.field_name) is not None
+        and not isinstance(data[field.field_name], json_type)
+    }
+    if errors:
+        raise exceptions.ValidationError(errors)
+
+
 _BUILT_FIELDS: dict[type, dict] = {}
 
 
@@ -124,13 +148,19 @@ class ResourceSerializer(serializers.ModelSerializer):
     the renderer's (openevent.renderers), which reads their linkage for a whole page at once."""
 
     serializer_related_field = Relationship
+    create_only_fields: tuple[str, ...] = ()  # set when the object is made, read-only after
 
     def get_fields(self):
-        """DRF's fields, built from the model once per class and copied for each serializer."""
+        """DRF's fields, built from the model once per class and copied for each serializer; on
+        an update, the create-only ones read-only."""
         built = _BUILT_FIELDS.get(type(self))
         if built is None:
             built = _BUILT_FIELDS[type(self)] = super().get_fields()
-        return {name: _copy_field(field) for name, field in built.items()}
+        fields = {name: _copy_field(field) for name, field in built.items()}
+        if isinstance(self.instance, self.Meta.model):
+            for name in self.create_only_fields:
+                fields[name].read_only = True
+        return fields
 
     @property
     def rendered_fields(self) -> list:
@@ -145,17 +175,7 @@ class ResourceSerializer(serializers.ModelSerializer):
         return [field for field in self.rendered_fields if not _is_declared_to_many(field, declared)]
 
     def to_internal_value(self, data):
-        """DRF's, except that a text attribute takes only a string (DRF turns 12 into "12")."""
-        if isinstance(data, dict):
-            not_text = {
-                field.field_name: ["Not a valid string."]
-                for field in self._writable_fields
-                if isinstance(field, drf_fields.CharField)
-                and data.get(field.field_name) is not None
-                and not isinstance(data[field.field_name], str)
-            }
-            if not_text:
-                raise exceptions.ValidationError(not_text)
+        check_json_types(self, data)
         return super().to_internal_value(data)
 
     def to_representation(self, instance):

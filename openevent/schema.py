@@ -29,7 +29,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.relations import ManyRelatedField, RelatedField
 from rest_framework_json_api.utils import get_resource_type_from_model
 
-from openevent.api import JSONAPI_MEDIA_TYPE, PlainJSONView
+from openevent.api import PlainJSONView
+from openevent.negotiation import JSONAPI_MEDIA_TYPE
 from openevent.resources import (
     ResourceSerializer,
     declared_relationships,
@@ -49,9 +50,12 @@ def type_member(type_: str) -> dict:
     return {"type": "string", "pattern": f"^{re.escape(type_)}$", "example": type_}
 
 
+NO_NUL = "^[^\\x00]*$"  # DRF's text fields refuse NUL characters
+
+
 def identifier(type_: str) -> dict:
     return build_object_type(
-        properties={"type": type_member(type_), "id": {"type": "string"}},
+        properties={"type": type_member(type_), "id": {"type": "string", "minLength": 1}},
         required=["type", "id"],
         additionalProperties=False,
     )
@@ -148,9 +152,11 @@ class AutoSchema(JsonApiAutoSchema):
             isinstance(authenticator, SessionAuthentication)
             for authenticator in self.view.get_authenticators()
         )
+        writes_resource = resource and self.method in ("POST", "PATCH") and self.relationship is None
         if csrf_checked or not self._lets_anyone_through():
             answers[403] = "The caller may not do this (or the CSRF check failed for a session)."
-        writes_resource = resource and self.method in ("POST", "PATCH") and self.relationship is None
+            if writes_resource and self.method == "POST":
+                answers[403] += " A resource object with an id: the server assigns ids."
         if "{" in self.path or (resource and self.method == "GET") or writes_resource:
             answers[404] = (
                 "Nothing by that id for this caller, a page past the last, or a relationship's target "
@@ -259,6 +265,12 @@ class AutoSchema(JsonApiAutoSchema):
             return build_object_type(properties={key: schema}, required=[key]), True
         return schema, required
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction == "request" and isinstance(field, drf_fields.CharField) and "pattern" not in schema:
+            schema["pattern"] = NO_NUL
+        return schema
+
     def _map_basic_serializer(self, serializer, direction):
         schema = super(JsonApiAutoSchema, self)._map_basic_serializer(serializer, direction)
         if not isinstance(serializer, ResourceSerializer):
@@ -360,31 +372,36 @@ def resource_object(serializer, fields: dict, direction: str, method: str) -> di
         required.append("id")
     if direction == "response" and registry.get(type_):
         properties["links"] = build_object_type(properties={"self": URI}, required=["self"])
-    attributes, attributes_required, relationships = {}, [], {}
+    attributes, attributes_required, relationships, relationships_required = {}, [], {}, []
     declared = declared_relationships(type(serializer))
+    # A request lists what a write takes: a read-only field, or a create-only one on an update, is ignored.
+    ignored = set(serializer.create_only_fields) if method == "PATCH" else set()
     for name, field_schema in fields.items():
         field = serializer.fields[name]
-        if name == "id":
+        if name == "id" or (direction == "request" and (field.read_only or name in ignored)):
             continue
-        if isinstance(field, RelatedField | ManyRelatedField):
+        is_relationship = isinstance(field, RelatedField | ManyRelatedField)
+        if is_relationship:
             relationships[wire_name(name)] = relationship_object(
                 serializer, field, declared.get(name), direction
             )
-            continue
-        attributes[wire_name(name)] = field_schema
+        else:
+            attributes[wire_name(name)] = field_schema
         if direction == "request" and method == "POST" and field.required:
-            attributes_required.append(wire_name(name))
+            (relationships_required if is_relationship else attributes_required).append(wire_name(name))
     # A request may hold attributes and relationships the resource does not take (a client sends
     # back what it read): they are ignored. An answer holds none but the resource's.
     only_these = direction == "response"
-    if attributes:
-        properties["attributes"] = build_object_type(
-            properties=attributes, required=attributes_required or None, additionalProperties=not only_these
-        )
-    if relationships:
-        properties["relationships"] = build_object_type(
-            properties=relationships, additionalProperties=not only_these
-        )
+    for member, members, members_required in (
+        ("attributes", attributes, attributes_required),
+        ("relationships", relationships, relationships_required),
+    ):
+        if members:
+            properties[member] = build_object_type(
+                properties=members, required=members_required or None, additionalProperties=not only_these
+            )
+        if members_required:
+            required.append(member)
     if direction == "request":  # openevent.parsers.RESOURCE_OBJECT_MEMBERS
         properties["links"] = properties["meta"] = {"type": "object"}
     return build_object_type(properties=properties, required=required, additionalProperties=False)

@@ -250,6 +250,7 @@ REST_FRAMEWORK = {
         "openevent.parsers.JSONAPIParser",
     ],
     "DEFAULT_RENDERER_CLASSES": ["openevent.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "openevent.negotiation.ContentNegotiation",
     "DEFAULT_METADATA_CLASS": "rest_framework_json_api.metadata.JSONAPIMetadata",
     "DEFAULT_FILTER_BACKENDS": [
         "openevent.api.QueryParameterValidationFilter",

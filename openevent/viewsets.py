@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
-from openevent.api import JSONAPI_MEDIA_TYPE
+from openevent.negotiation import JSONAPI_MEDIA_TYPE
 from openevent.resources import (
     API_PREFIX,
     Declared,
@@ -84,6 +84,8 @@ class ResourceViewSet(ResourceQueryMixin, viewsets.GenericViewSet):
             raise exceptions.ParseError(
                 "The body must be a JSON:API document with the resource object as data."
             )
+        if self.action == "create" and "id" in request.data:  # as JSON:API asks
+            raise exceptions.PermissionDenied("The server assigns ids: leave out the resource object's id.")
 
     def get_queryset(self):
         queryset = self.visible(self.request.user)

@@ -1,3 +1,4 @@
+from django.contrib.auth.password_validation import password_validators_help_texts
 from rest_framework import serializers as drf_serializers
 from rest_framework_json_api import serializers
 
@@ -8,15 +9,21 @@ from openevent.ratelimit import client_ip
 from openevent.resources import ResourceSerializer
 
 
-class UserSerializer(ResourceSerializer):
-    """A user as its owner (or a site admin) sees it; the password is write-only."""
-
-    password = serializers.CharField(
+def new_password_field():
+    """A password being set: write-only, as typed, its rules (AUTH_PASSWORD_VALIDATORS) said."""
+    return drf_serializers.CharField(
         write_only=True,
         trim_whitespace=False,
         max_length=PASSWORD_MAX_LENGTH,
         style={"input_type": "password"},
+        help_text=" ".join(password_validators_help_texts()),
     )
+
+
+class UserSerializer(ResourceSerializer):
+    """A user as its owner (or a site admin) sees it; the password is write-only."""
+
+    password = new_password_field()
     is_admin = serializers.BooleanField(source="is_staff", read_only=True)
     created_at = serializers.DateTimeField(source="date_joined", read_only=True)
 
@@ -62,7 +69,7 @@ class PasswordResetRequestSerializer(drf_serializers.Serializer):
 
 class PasswordResetSerializer(drf_serializers.Serializer):
     token = drf_serializers.CharField(max_length=256)
-    password = drf_serializers.CharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
+    password = new_password_field()
 
 
 class TokenSerializer(drf_serializers.Serializer):

@@ -101,11 +101,7 @@ class RoleInviteSerializer(ResourceSerializer):
         fields = ["email", "role_name", "status", "created_at", "expires_at", "event"]
         read_only_fields = ["status", "created_at", "expires_at"]
 
-    def get_fields(self):
-        fields = super().get_fields()
-        if self.instance is not None and not isinstance(self.instance, list | tuple):
-            fields["event"].read_only = True  # an invite stays with its event
-        return fields
+    create_only_fields = ("event",)  # an invite stays with its event
 
     def create(self, validated_data):
         return services.create_invite(

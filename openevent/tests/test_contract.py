@@ -12,6 +12,7 @@ event ending before it starts, a NUL in an address), which a schema cannot say.
 """
 
 import os
+import re
 import zlib
 from collections import Counter
 
@@ -30,6 +31,7 @@ from events.factories import EventFactory, EventTopicFactory
 from events.models import Event, Role
 from openevent.resources import registry
 from remotelab.factories import LabScriptFactory
+from remotelab.models import LabScript
 from speakers.factories import SessionFactory, SpeakerFactory, SponsorFactory, TrackFactory
 from speakers.models import Session
 
@@ -189,6 +191,11 @@ def test_page_numbers_and_sizes_are_documented_from_1_and_refused_below(data):
         for parameter in schema.raw_schema["paths"]["/v1/events"]["get"]["parameters"]
     }
     assert parameters["page[number]"]["minimum"] == parameters["page[size]"]["minimum"] == 1
+    maximum = parameters["page[number]"]["maximum"]
+    for above in (maximum + 1, 10**20):
+        too_far = call("GET", "/v1/events", query={"page[number]": above})
+        assert too_far.status_code == 400
+        assert too_far.json()["errors"][0]["detail"] == f"page[number] may be at most {maximum}."
 
 
 def test_a_resource_object_without_a_type_is_a_400_and_one_of_another_type_a_409(organizer):
@@ -346,3 +353,69 @@ def test_a_text_attribute_takes_only_a_string(organizer):
     response = call("POST", "/v1/remotelab/scripts", organizer, body=body)
     assert response.status_code == 422
     assert response.json()["errors"][0]["source"] == {"pointer": "/data/attributes/code"}
+
+
+def test_a_create_naming_its_own_id_is_a_documented_403(organizer):
+    body = {"data": {"type": "lab-script", "id": "4242", "attributes": {"title": "t", "code": "print(1)"}}}
+    response = call("POST", "/v1/remotelab/scripts", organizer, body=body)
+    assert response.status_code == 403
+    assert "id" in response.json()["errors"][0]["detail"]
+    assert not LabScript.objects.filter(title="t").exists()
+
+
+def request_data(component: str) -> dict:
+    return schema.raw_schema["components"]["schemas"][component]["properties"]["data"]
+
+
+def test_request_schemas_ask_what_the_server_asks(data):
+    components = schema.raw_schema["components"]["schemas"]
+    assert "attributes" in request_data("LabScriptRequest")["required"]
+    session = request_data("SessionRequest")
+    assert {"type", "attributes", "relationships"} == set(session["required"])
+    linkage = session["properties"]["relationships"]["properties"]["event"]["properties"]["data"]
+    assert linkage["properties"]["id"]["minLength"] == 1
+    texts = [
+        request_data("LabScriptRequest")["properties"]["attributes"]["properties"]["title"],
+        components["LoginRequest"]["properties"]["email"],
+    ]
+    for text in texts:  # DRF's text fields refuse NUL characters
+        assert re.search(text["pattern"], "a text")
+        assert not re.search(text["pattern"], "a\x00text")
+    password = request_data("UserRequest")["properties"]["attributes"]["properties"]["password"]
+    assert "at least 8 characters" in password["description"]
+    reset = components["PasswordResetRequest"]["properties"]["password"]
+    assert "at least 8 characters" in reset["description"]
+
+
+def test_a_plain_text_field_takes_only_a_string(data):
+    response = call("POST", "/v1/auth/login", body={"email": 12, "password": "secret"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["source"] == {"pointer": "/email"}
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [
+        "application/vnd.api+json; ext=foo",
+        "application/vnd.api+json; profile=x, application/vnd.api+json; ext=foo, */*",
+    ],
+)
+def test_an_accept_header_naming_json_api_only_with_parameters_is_a_406(data, accept):
+    assert call("GET", "/v1/events", headers={"Accept": accept}).status_code == 406
+
+
+@pytest.mark.parametrize(
+    "accept",
+    ["application/vnd.api+json", "application/vnd.api+json; ext=foo, application/vnd.api+json", "*/*"],
+)
+def test_an_accept_header_naming_json_api_once_without_parameters_is_served(data, accept):
+    assert call("GET", "/v1/events", headers={"Accept": accept}).status_code == 200
+
+
+def test_a_json_api_body_whose_media_type_has_parameters_is_a_415(organizer):
+    body = {"data": {"type": "lab-script", "attributes": {"title": "t", "code": "print(1)"}}}
+    response = call(
+        "POST", "/v1/remotelab/scripts", organizer, body=body, media_type="application/vnd.api+json; ext=foo"
+    )
+    assert response.status_code == 415
+    assert not LabScript.objects.filter(title="t").exists()

@@ -69,3 +69,57 @@ def test_every_operation_says_what_it_does_who_may_call_it_and_how_it_fails(sche
             assert always_refused or any(code.startswith("2") for code in codes), (method, path)
             assert any(code.startswith("4") for code in codes), (method, path)
             assert re.fullmatch(r"[A-Z].+ \(.+\)", operation.get("summary", "")), (method, path)
+
+
+def test_every_list_documents_the_filters_it_takes(schema):
+    from drf_spectacular.generators import SchemaGenerator
+
+    generator = SchemaGenerator()
+    generator._initialise_endpoints()
+    paths = {re.sub(r"\{\w+\}", "{}", path): operations for path, operations in schema["paths"].items()}
+    lists = 0
+    for path, _, method, callback in generator.endpoints:
+        operation = paths.get(re.sub(r"\{\w+\}", "{}", path), {}).get(method.lower(), {})
+        parameters = {parameter["name"]: parameter for parameter in operation.get("parameters", [])}
+        if "page[number]" not in parameters:
+            continue
+        view = callback.cls(**callback.initkwargs)  # with its action's options
+        lists += 1
+        expected = {"filter", *(f"filter[{name}]" for name in getattr(view, "filter_fields", {}))}
+        if getattr(view, "search_fields", None):
+            expected.add("filter[search]")
+        assert expected <= parameters.keys(), (method, path)
+        assert all(parameters[name].get("description") for name in expected), (method, path)
+    assert lists == 17
+
+
+def request_members(schema, component: str) -> tuple[set, set]:
+    """The attributes and relationships a request component lists."""
+    data = schema["components"]["schemas"][component]["properties"]["data"]["properties"]
+    return (
+        set(data.get("attributes", {}).get("properties", {})),
+        set(data.get("relationships", {}).get("properties", {})),
+    )
+
+
+@pytest.mark.parametrize(
+    ("component", "relationships"),
+    [
+        ("EventRequest", {"event-topic"}),
+        ("PatchedEventRequest", {"event-topic"}),
+        ("RoleInviteRequest", {"event"}),
+        ("PatchedRoleInviteRequest", set()),  # an invite stays with its event
+        ("SessionRequest", {"event", "track"}),
+        ("PatchedSessionRequest", {"track"}),
+        ("SpeakerRequest", {"event", "sessions"}),
+        ("PatchedSpeakerRequest", {"sessions"}),
+        ("SponsorRequest", {"event"}),
+        ("PatchedSponsorRequest", set()),
+        ("TrackRequest", {"event", "organizers"}),
+        ("PatchedTrackRequest", {"organizers"}),
+    ],
+)
+def test_a_request_lists_only_what_a_write_takes(schema, component, relationships):
+    attributes, listed = request_members(schema, component)
+    assert listed == relationships
+    assert "created-at" not in attributes  # read-only: ignored when sent
