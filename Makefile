@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(COMPILE_FLAGS)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+CONTRACT_TEST := openevent/tests/test_contract.py
 
-.PHONY: run test lint bench requirements system-packages test-system-packages
+.PHONY: run test pytest lint bench requirements system-packages test-system-packages
 
 # Debian packages: bubblewrap and the system's python3 run lab scripts; chromium the browser tests.
 define apt_install
@@ -49,7 +50,13 @@ test: $(VENV)/.dev-installed test-system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn > /dev/null
-	$(BIN)/pytest
+	$(MAKE) pytest
+
+# Every test: the suite on a worker per core, then the contract test in one process (its
+# schemathesis items share one node id, which pytest-xdist cannot hand out).
+pytest: $(VENV)/.dev-installed test-system-packages
+	$(BIN)/pytest --numprocesses=auto --maxprocesses=4 --dist=loadgroup --ignore=$(CONTRACT_TEST)
+	$(BIN)/pytest $(CONTRACT_TEST)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
