@@ -172,6 +172,9 @@ class AutoSchema(JsonApiAutoSchema):
         return dict(sorted(answers.items()))
 
     def _lets_anyone_through(self) -> bool:
+        """Whether no permission of the view ever refuses (every one is AllowAny): then it has no
+        403 of its own. Not `anonymous_may_call`, which a view may pass and still refuse its
+        objects to some callers (an event's team to all but its admins)."""
         return all(isinstance(permission, AllowAny) for permission in self.view.get_permissions())
 
     def anonymous_may_call(self) -> bool:
