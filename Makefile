@@ -5,7 +5,6 @@ BIN := $(VENV)/bin
 PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(COMPILE_FLAGS)
 HOST ?= 127.0.0.1
 PORT ?= 8000
-CONTRACT_TEST := openevent/tests/test_contract.py
 
 .PHONY: run test pytest lint bench requirements system-packages test-system-packages
 
@@ -52,11 +51,13 @@ test: $(VENV)/.dev-installed test-system-packages
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn > /dev/null
 	$(MAKE) pytest
 
-# Every test: the suite on a worker per core, then the contract test in one process (its
+# Every test: most on a worker per core, then in one process the lab's (they share the machine's
+# sandboxes and Redis, and some check that no run is left) and the contract test's (its
 # schemathesis items share one node id, which pytest-xdist cannot hand out).
+ONE_PROCESS_TESTS := remotelab/tests openevent/tests/test_contract.py
 pytest: $(VENV)/.dev-installed test-system-packages
-	$(BIN)/pytest --numprocesses=auto --maxprocesses=4 --dist=loadgroup --ignore=$(CONTRACT_TEST)
-	$(BIN)/pytest $(CONTRACT_TEST)
+	$(BIN)/pytest --numprocesses=auto --maxprocesses=4 $(ONE_PROCESS_TESTS:%=--ignore=%)
+	$(BIN)/pytest $(ONE_PROCESS_TESTS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .

@@ -69,19 +69,9 @@ def site_admin(db):
     return UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
 
 
-# Tests that run lab scripts share the machine's sandboxes (their uids, cgroups and run slots),
-# and some look at all of them (no process left over): one xdist worker runs them in turn.
-SANDBOX_TESTS = ("remotelab/",)
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if item.nodeid.startswith(SANDBOX_TESTS):
-            item.add_marker(pytest.mark.xdist_group("lab-sandboxes"))
-
-
 def pytest_terminal_summary(terminalreporter):
     """The contract test's figures (openevent/tests/test_contract.py), when it ran."""
     contract = sys.modules.get("openevent.tests.test_contract")
     if contract is not None and contract.cases_sent:
         terminalreporter.write_line(contract.coverage_line())
+
