@@ -135,6 +135,17 @@ def _check_new_sessions(actor: User, event: Event, sessions: list[Session]) -> N
             )
 
 
+def _check_removed_sessions(actor: User, speaker: Speaker, removed: set[int]) -> None:
+    """After review a session's speakers are the organizers' to change, as the session is."""
+    if not removed or event_permissions.is_event_admin(actor, speaker.event):
+        return
+    reviewed = speaker.sessions.filter(pk__in=removed).exclude(state__in=SUBMITTER_EDITABLE_STATES).first()
+    if reviewed is not None:
+        raise Forbidden(
+            f"Session {reviewed.pk} is {reviewed.state}: only the organizers change its speakers now."
+        )
+
+
 def _save_speaker(speaker: Speaker, sessions: list[Session] | None) -> None:
     speaker.full_clean(validate_constraints=False)
     try:
@@ -174,6 +185,7 @@ def update_speaker(
         )
         hidden = speaker.sessions.exclude(pk__in=permissions.visible_sessions(actor).values("pk"))
         sessions = [*sessions, *hidden]
+        _check_removed_sessions(actor, speaker, current - {session.pk for session in sessions})
     for field, value in changes.items():
         setattr(speaker, field, value)
     _save_speaker(speaker, sessions)

@@ -209,3 +209,15 @@ def test_a_track_name_taken_meanwhile_is_a_422_not_a_500(api, event, owner, monk
     assert "already exists" in response.json()["errors"][0]["detail"]
     names = Track.objects.filter(event=event).values_list("name", flat=True)
     assert sorted(names) == ["Hardware", "Software"]
+
+
+def test_a_submitter_cannot_take_their_speaker_off_a_reviewed_session(api, event):
+    submitter = UserFactory()
+    confirmed = SessionFactory(event=event, state="confirmed", creator=submitter)
+    speaker = SpeakerFactory(event=event, user=submitter, creator=submitter, sessions=[confirmed])
+    document = {
+        "data": {"type": "speaker", "id": str(speaker.pk), "relationships": {"sessions": {"data": []}}}
+    }
+    response = api.as_user(submitter).patch(f"/v1/speakers/{speaker.pk}", document)
+    assert response.status_code == 403
+    assert list(speaker.sessions.all()) == [confirmed]
