@@ -74,4 +74,3 @@ def pytest_terminal_summary(terminalreporter):
     contract = sys.modules.get("openevent.tests.test_contract")
     if contract is not None and contract.cases_sent:
         terminalreporter.write_line(contract.coverage_line())
-

@@ -267,6 +267,9 @@ class SearchFilter(filters_drf.SearchFilter):
             raise BadQueryParameter(self.search_param, f"Search for at most {self.MAX_SEARCH_WORDS} words.")
         return terms
 
+    def get_schema_operation_parameters(self, view):
+        return super().get_schema_operation_parameters(view) if getattr(view, "search_fields", None) else []
+
 
 class FieldFilter(BaseFilterBackend):
     """`filter[<name>]=<value>[,<value>...]` for the names a view maps to model fields in
@@ -277,8 +280,8 @@ class FieldFilter(BaseFilterBackend):
         fields = getattr(view, "filter_fields", {})
         for param, value in request.query_params.items():
             name = param.removeprefix("filter[").removesuffix("]") if param.startswith("filter[") else None
-            if name is None or name == "search":
-                continue
+            if name is None or (name == "search" and getattr(view, "search_fields", None)):
+                continue  # filter[search] is SearchFilter's, where the list has words to search
             if name not in fields:
                 raise BadQueryParameter(param, f"{param} is not a filter of this list.")
             field = queryset.model._meta.get_field(fields[name])

@@ -25,7 +25,9 @@ from rest_framework.filters import BaseFilterBackend
 
 from openevent.resources import BadQueryParameter, declared_relationships, registry
 
-MAX_LENGTH = 4000  # characters of the parameter
+# Characters of the parameter: percent-encoded (up to 12 bytes a character), the longest still
+# fits in a request line daphne reads (16 KB), with room for the path and other parameters.
+MAX_LENGTH = 1200
 MAX_CONDITIONS = 30
 MAX_DEPTH = 6
 MAX_LIST = 100  # values of an in_/notin_

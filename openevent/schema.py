@@ -268,11 +268,14 @@ class AutoSchema(JsonApiAutoSchema):
             return build_object_type(properties={key: schema}, required=[key]), True
         return schema, required
 
-    def _map_serializer_field(self, field, direction, bypass_extensions=False):
-        schema = super()._map_serializer_field(field, direction, bypass_extensions)
-        if direction == "request" and isinstance(field, drf_fields.CharField) and "pattern" not in schema:
-            schema["pattern"] = NO_NUL
-        return schema
+    def _insert_field_validators(self, field, schema):
+        super()._insert_field_validators(field, schema)
+        if (
+            isinstance(field, drf_fields.CharField)
+            and schema.get("type") == "string"
+            and "pattern" not in schema
+        ):
+            schema["pattern"] = NO_NUL  # after drf-spectacular's, which would make "" a oneOf of two
 
     def _map_basic_serializer(self, serializer, direction):
         schema = super(JsonApiAutoSchema, self)._map_basic_serializer(serializer, direction)
@@ -311,9 +314,8 @@ class AutoSchema(JsonApiAutoSchema):
         return response
 
     def included(self, serializer) -> dict:
-        """The resources the serializer's includes may bring."""
-        types = reachable_types(type(serializer))
-        types.pop(resource_type(type(serializer)), None)  # the primary type, unless reached again
+        """The resources the serializer's includes may bring (its own type too, `event.tracks`)."""
+        types = included_types(type(serializer))
         refs = [self.resolve_serializer(target, "response").ref for target in types.values()]
         return build_array_type({"oneOf": refs} if refs else {})
 
@@ -353,15 +355,24 @@ def include_paths(serializer_class) -> list[str]:
     return paths
 
 
-def reachable_types(serializer_class) -> dict[str, type]:
-    """The resource types a document of this serializer's may hold, by type: its own and those its
-    include paths reach."""
-    types = {resource_type(serializer_class): serializer_class}
+def included_types(serializer_class) -> dict[str, type]:
+    """The resource types this serializer's include paths reach, by type."""
+    types = {}
     for relationship in declared_relationships(serializer_class).values():
         types.setdefault(relationship.target_type, relationship.target_serializer)
         for nested in declared_relationships(relationship.target_serializer).values():
             types.setdefault(nested.target_type, nested.target_serializer)
     return dict(sorted(types.items()))
+
+
+def reachable_types(serializer_class) -> dict[str, type]:
+    """The resource types a document of this serializer's may hold, by type: its own and those its
+    include paths reach."""
+    return dict(
+        sorted(
+            {resource_type(serializer_class): serializer_class, **included_types(serializer_class)}.items()
+        )
+    )
 
 
 def resource_object(serializer, fields: dict, direction: str, method: str) -> dict:

@@ -16,6 +16,7 @@ import re
 import zlib
 from collections import Counter
 
+import jsonschema
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -419,3 +420,31 @@ def test_a_json_api_body_whose_media_type_has_parameters_is_a_415(organizer):
     )
     assert response.status_code == 415
     assert not LabScript.objects.filter(title="t").exists()
+
+
+def test_an_optional_text_attribute_may_be_empty_as_the_server_takes_it(data):
+    description = request_data("TrackRequest")["properties"]["attributes"]["properties"]["description"]
+    jsonschema.validate("", description)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate("a\x00b", description)
+
+
+@pytest.mark.parametrize(
+    ("document", "own_type"), [("TrackDocument", "Track"), ("SessionDocument", "Session")]
+)
+def test_an_include_path_back_to_the_primary_type_is_documented(data, document, own_type):
+    # GET /v1/tracks/{id}?include=event.tracks brings the event's other tracks
+    included = schema.raw_schema["components"]["schemas"][document]["properties"]["included"]
+    assert f"#/components/schemas/{own_type}" in [ref["$ref"] for ref in included["items"]["oneOf"]]
+
+
+def test_a_list_without_words_to_search_refuses_a_search_and_does_not_document_one(organizer):
+    response = call("GET", "/v1/sponsors", query={"filter[search]": "zzz"})
+    assert response.status_code == 400
+    names = [
+        parameter["name"] for parameter in schema.raw_schema["paths"]["/v1/sponsors"]["get"]["parameters"]
+    ]
+    assert "filter[search]" not in names
+    assert "filter[search]" in [
+        parameter["name"] for parameter in schema.raw_schema["paths"]["/v1/sessions"]["get"]["parameters"]
+    ]

@@ -19,7 +19,7 @@ from accounts.factories import UserFactory
 from events import services as event_services
 from events.factories import EventFactory, EventTopicFactory
 from events.models import Role, UsersEventsRoles
-from openevent import renderers
+from openevent import filtering, renderers
 from openevent.resources import declared_relationships, python_name, registry, wire_name
 from openevent.schema import include_paths
 from openevent.tests.test_list_parameters import api_routes
@@ -381,6 +381,14 @@ def test_like_patterns_escape_their_wildcards(api, world):
     for pattern, expected in [(r"100\%%", percent), (r"a\_b", underscore)]:
         condition = {"name": "name", "op": "like", "val": pattern}
         assert filtered(api, world, "site_admin", "/v1/speakers", [condition]) == [str(expected.pk)], pattern
+
+
+def test_the_longest_filter_fits_in_a_request_line_daphne_reads():
+    from twisted.web.http import HTTPChannel
+
+    longest = quote("\U0001f600" * filtering.MAX_LENGTH)  # four bytes, twelve characters encoded
+    request_line = f"GET /v1/events/1234567890/sessions?filter={longest} HTTP/1.1"
+    assert len(request_line) + 1024 < HTTPChannel.MAX_LENGTH  # room for other parameters
 
 
 @pytest.mark.parametrize(
