@@ -120,6 +120,21 @@ class RoleInviteSerializer(ResourceSerializer):
         )
 
 
+class RoleInviteChangeSerializer(RoleInviteSerializer):
+    """What a PATCH of a role invite takes, as the schema says: the invitee's answer alone, or an
+    event admin's corrections (RoleInviteViewSet.partial_update routes each)."""
+
+    status = drf_serializers.ChoiceField(
+        choices=[RoleInvite.Status.ACCEPTED, RoleInvite.Status.DECLINED],
+        required=False,
+        help_text="The invitee's answer, sent alone: with any other attribute it is a 422. Event admins "
+        "change email and role-name instead.",
+    )
+
+    class Meta(RoleInviteSerializer.Meta):
+        read_only_fields = ["created_at", "expires_at"]
+
+
 class RoleInviteAnswerSerializer(ResourceSerializer):
     """What the invitee sends: the answer, nothing else."""
 

@@ -19,6 +19,7 @@ from .serializers import (
     InviteTokenSerializer,
     PublicSettingsSerializer,
     RoleInviteAnswerSerializer,
+    RoleInviteChangeSerializer,
     RoleInviteSerializer,
     SettingsSerializer,
     UsersEventsRolesSerializer,
@@ -163,6 +164,7 @@ class RoleInviteViewSet(ResourceModelViewSet):
     def perform_destroy(self, instance):
         services.delete_invite(self.request.user, instance)
 
+    @extend_schema(request=RoleInviteChangeSerializer)
     def partial_update(self, request, *args, **kwargs):
         invite = self.get_object()
         sent = set(request.data) - JSON_API_DOCUMENT_KEYS

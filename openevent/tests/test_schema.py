@@ -108,7 +108,7 @@ def request_members(schema, component: str) -> tuple[set, set]:
         ("EventRequest", {"event-topic"}),
         ("PatchedEventRequest", {"event-topic"}),
         ("RoleInviteRequest", {"event"}),
-        ("PatchedRoleInviteRequest", set()),  # an invite stays with its event
+        ("PatchedRoleInviteChangeRequest", set()),  # an invite stays with its event
         ("SessionRequest", {"event", "track"}),
         ("PatchedSessionRequest", {"track"}),
         ("SpeakerRequest", {"event", "sessions"}),
@@ -123,3 +123,8 @@ def test_a_request_lists_only_what_a_write_takes(schema, component, relationship
     attributes, listed = request_members(schema, component)
     assert listed == relationships
     assert "created-at" not in attributes  # read-only: ignored when sent
+
+
+def test_a_role_invite_patch_documents_the_invitees_answer(schema):
+    attributes, _ = request_members(schema, "PatchedRoleInviteChangeRequest")
+    assert attributes == {"email", "role-name", "status"}
