@@ -368,11 +368,8 @@ def included_types(serializer_class) -> dict[str, type]:
 def reachable_types(serializer_class) -> dict[str, type]:
     """The resource types a document of this serializer's may hold, by type: its own and those its
     include paths reach."""
-    return dict(
-        sorted(
-            {resource_type(serializer_class): serializer_class, **included_types(serializer_class)}.items()
-        )
-    )
+    types = {resource_type(serializer_class): serializer_class, **included_types(serializer_class)}
+    return dict(sorted(types.items()))
 
 
 def resource_object(serializer, fields: dict, direction: str, method: str) -> dict:
