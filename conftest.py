@@ -56,6 +56,16 @@ def api():
 
 
 @pytest.fixture
+def client_for():
+    """A client of its own for each user (None: an anonymous one): `client_for(user).get(...)`."""
+
+    def client(user) -> JSONClient:
+        return JSONClient().as_user(user) if user is not None else JSONClient()
+
+    return client
+
+
+@pytest.fixture
 def user(db):
     from accounts.factories import UserFactory
 

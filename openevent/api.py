@@ -22,11 +22,11 @@ from rest_framework_json_api.exceptions import Conflict, rendered_with_json_api
 from rest_framework_json_api.pagination import JsonApiPageNumberPagination
 
 from openevent import errors
-from openevent.filtering import query_value
 from openevent.negotiation import JSONAPI_MEDIA_TYPE
 from openevent.parsers import JSONParser
 from openevent.ratelimit import RateLimited
 from openevent.resources import API_PREFIX, BadQueryParameter, RelatedNotFound, check_json_types
+from openevent.validators import query_value
 
 
 def error_object(status: int, detail: str, pointer: str | None = None, code: str | None = None) -> dict:

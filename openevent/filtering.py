@@ -15,15 +15,14 @@ Anything else is a 400 naming the `filter` parameter.
 
 import json
 import math
-from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Lookup, Q
-from django.utils.timezone import is_naive, make_aware
 from rest_framework.filters import BaseFilterBackend
 
 from openevent.resources import BadQueryParameter, declared_relationships, registry
+from openevent.validators import check_text, query_value
 
 # Characters of the parameter: percent-encoded (up to 12 bytes a character), the longest still
 # fits in a request line daphne reads (16 KB), with room for the path and other parameters.
@@ -63,38 +62,6 @@ for text_field in (models.CharField, models.TextField):
 
 class Invalid(Exception):
     pass
-
-
-def query_value(field, value):
-    """`value` as `field` holds it, to compare with in a query; a ValidationError if it cannot be
-    one. A relation's ids are checked as ids (in the database's range), never looked up; a date
-    and time without an offset is in the site's time zone; text holds no NUL or lone surrogate,
-    which the databases refuse."""
-    if isinstance(value, str):
-        check_text(value)
-    checked = field.target_field if field.is_relation else field
-    try:
-        cleaned = checked.to_python(value)
-        if isinstance(cleaned, datetime):
-            if is_naive(cleaned):
-                cleaned = make_aware(cleaned)
-            cleaned.astimezone(UTC)  # an offset may take it out of the years Python counts
-        checked.run_validators(cleaned)
-        if checked.choices and cleaned not in {choice for choice, _ in checked.flatchoices}:
-            raise ValidationError(f"{value!r} is not one of the choices.")
-    except (TypeError, ValueError, OverflowError) as error:  # a value of another kind
-        raise ValidationError(f"{value!r} is not a value of {field.name}.") from error
-    return cleaned
-
-
-def check_text(text: str) -> None:
-    """A ValidationError for text no database column holds: a NUL, a lone surrogate."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise ValidationError("Text may not hold lone surrogates.") from error
-    if "\x00" in text:
-        raise ValidationError("Text may not hold NUL characters.")
 
 
 class Filterable:

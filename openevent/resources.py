@@ -25,16 +25,19 @@ from functools import cache, lru_cache
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ForeignObjectRel
 from django.utils.timezone import get_current_timezone, is_naive
 from rest_framework import exceptions
 from rest_framework import fields as drf_fields
 from rest_framework.fields import SkipField
-from rest_framework.relations import PKOnlyObject
+from rest_framework.relations import MANY_RELATION_KWARGS, PKOnlyObject
 from rest_framework.settings import ISO_8601, api_settings
 from rest_framework_json_api import serializers
 from rest_framework_json_api.relations import ResourceRelatedField, SkipDataMixin
 from rest_framework_json_api.utils import format_value, get_resource_type_from_model
+
+from openevent.validators import query_value
 
 API_PREFIX = "/v1/"
 MAX_INCLUDE_DEPTH = 2  # `sessions.speakers`, no deeper
@@ -103,8 +106,8 @@ class Relationship(ResourceRelatedField):
     def to_internal_value(self, data):
         try:
             return super().to_internal_value(data)
-        except exceptions.ValidationError as error:
-            if error.get_codes() != ["does_not_exist"]:
+        except (exceptions.ValidationError, DjangoValidationError) as error:  # Django's: not a UUID
+            if isinstance(error, exceptions.ValidationError) and error.get_codes() != ["does_not_exist"]:
                 raise
             model = self.get_queryset().model
             identifier = data.get("id") if isinstance(data, dict) else data
@@ -112,6 +115,60 @@ class Relationship(ResourceRelatedField):
                 f"{model._meta.verbose_name.capitalize()}: {identifier} not found",
                 f"/data/relationships/{wire_name(self.relationship_name)}",
             ) from error
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        return ManyRelationship(
+            child_relation=cls(*args, **kwargs),
+            **{key: value for key, value in kwargs.items() if key in MANY_RELATION_KWARGS},
+        )
+
+    def identifier(self, data):
+        """The id of a resource identifier object of this relationship's type, checked as DJA's
+        to_internal_value checks one (a 409 for another type)."""
+        if not isinstance(data, dict):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if "type" not in data:
+            self.fail("missing_type")
+        if "id" not in data:
+            self.fail("missing_id")
+        if data["type"] != self.resource_type():
+            self.conflict(
+                "incorrect_relation_type", relation_type=self.resource_type(), received_type=data["type"]
+            )
+        return data["id"]
+
+    def find_all(self, items: list) -> list:
+        """The targets of a list of resource identifier objects, in one query however long it is;
+        the first one missing or hidden is a 404 as in to_internal_value."""
+        ids = [self.identifier(item) for item in items]
+        queryset = self.get_queryset()
+        pk_field = queryset.model._meta.pk
+        keys = []
+        for identifier in ids:
+            try:
+                keys.append(query_value(pk_field, identifier))  # an id the database can hold, or None
+            except DjangoValidationError:
+                keys.append(None)
+        found = queryset.in_bulk([key for key in keys if key is not None])
+        for identifier, key in zip(ids, keys, strict=True):
+            if key not in found:
+                raise RelatedNotFound(
+                    f"{queryset.model._meta.verbose_name.capitalize()}: {identifier} not found",
+                    f"/data/relationships/{wire_name(self.relationship_name)}",
+                )
+        return [found[key] for key in keys]
+
+
+class ManyRelationship(serializers.ManyRelatedField):
+    """A to-many relationship whose linkage is looked up in one query (Relationship.find_all)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str | dict) or not hasattr(data, "__iter__"):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        if not self.allow_empty and len(data) == 0:
+            self.fail("empty")
+        return self.child_relation.find_all(list(data))
 
 
 # What a JSON value must be for a field (DRF would take 12 for "12", and "yes" for true).

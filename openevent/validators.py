@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
+from django.utils.timezone import is_naive, make_aware
 
 # Every date a user sets (an event's, a session's, a ticket's sales, a discount code's) lies in
 # this range, far enough from year 1 and 9999 that no time zone's local time can overflow.
@@ -17,3 +18,35 @@ def validate_datetime_in_range(value: datetime) -> None:
             code="out_of_range",
             params={"earliest": EARLIEST_DATETIME.year, "latest": LATEST_DATETIME.year - 1},
         )
+
+
+def query_value(field, value):
+    """`value` as `field` holds it, to compare with in a query; a ValidationError if it cannot be
+    one. A relation's ids are checked as ids (in the database's range), never looked up; a date
+    and time without an offset is in the site's time zone; text holds no NUL or lone surrogate,
+    which the databases refuse."""
+    if isinstance(value, str):
+        check_text(value)
+    checked = field.target_field if field.is_relation else field
+    try:
+        cleaned = checked.to_python(value)
+        if isinstance(cleaned, datetime):
+            if is_naive(cleaned):
+                cleaned = make_aware(cleaned)
+            cleaned.astimezone(UTC)  # an offset may take it out of the years Python counts
+        checked.run_validators(cleaned)
+        if checked.choices and cleaned not in {choice for choice, _ in checked.flatchoices}:
+            raise ValidationError(f"{value!r} is not one of the choices.")
+    except (TypeError, ValueError, OverflowError) as error:  # a value of another kind
+        raise ValidationError(f"{value!r} is not a value of {field.name}.") from error
+    return cleaned
+
+
+def check_text(text: str) -> None:
+    """A ValidationError for text no database column holds: a NUL, a lone surrogate."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValidationError("Text may not hold lone surrogates.") from error
+    if "\x00" in text:
+        raise ValidationError("Text may not hold NUL characters.")

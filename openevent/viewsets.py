@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from django.urls import path
+from django.urls import re_path
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework import serializers as fields
@@ -184,10 +184,11 @@ def _relationship_urls(resource: Resource, relationship: Declared) -> list:
     action = "list" if relationship.many else "retrieve_related"
     related = target.viewset.as_view({"get": action}, parent=parent)
     name = f"{resource_type(resource.serializer_class)}-{relationship.wire}"
+    object_path = f"^{resource.prefix}/(?P<pk>{resource.viewset.lookup_value_regex})"
     return [
-        path(f"{resource.prefix}/<int:pk>/{relationship.wire}", related, name=name),
-        path(
-            f"{resource.prefix}/<int:pk>/relationships/{relationship.wire}",
+        re_path(f"{object_path}/{relationship.wire}$", related, name=name),
+        re_path(
+            f"{object_path}/relationships/{relationship.wire}$",
             RelationshipView.as_view(parent=parent),
             name=f"{name}-relationship",
         ),

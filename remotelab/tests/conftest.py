@@ -9,21 +9,16 @@ import pytest
 from django.conf import settings as django_settings
 
 from openevent.settings import redis_channel_layers
+from openevent.tests.browser import needs
 from remotelab import instrument
 from remotelab.parser import parse
 
 REDIS_URL = os.environ.get("REDIS_TEST_URL", "")
 
 
-def needs(available: bool, what: str):
-    """Skip where `what` is missing on a developer's machine; in CI (CI=true), fail instead."""
-    return pytest.mark.skipif(not available and not os.environ.get("CI"), reason=f"needs {what}")
-
-
 needs_sandbox = needs(
     bool(shutil.which("bwrap")) and os.access("/usr/bin/python3", os.X_OK), "bubblewrap and python3"
 )
-needs_chromium = needs(bool(shutil.which("chromium")), "Debian's chromium (apt install chromium)")
 needs_redis = needs(bool(REDIS_URL), "REDIS_TEST_URL, a Redis server (CI starts one)")
 
 

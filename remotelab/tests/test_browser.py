@@ -2,7 +2,6 @@
 with a button, click it, and see its label show the reading."""
 
 import re
-import shutil
 import threading
 import time
 
@@ -12,23 +11,15 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
 from accounts.factories import DEFAULT_PASSWORD, UserFactory
 from openevent.asgi import application
+from openevent.tests.browser import browser_page as browser_page  # a fixture
+from openevent.tests.browser import needs_chromium
 from remotelab.factories import LabScriptFactory
-from remotelab.tests.conftest import needs_chromium, needs_sandbox
+from remotelab.tests.conftest import needs_sandbox
 
-CHROMIUM = shutil.which("chromium")
 pytestmark = [
     needs_chromium,
     needs_sandbox,
     pytest.mark.django_db(transaction=True),
-]
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
 ]
 
 
@@ -53,18 +44,6 @@ def site():
     host, port = server.listening_addresses[0]
     yield f"http://{host}:{port}"
     reactor.callFromThread(reactor.stop)
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop shares this thread
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        page = browser.new_page()
-        yield page
-        browser.close()
 
 
 def test_a_scripts_button_reads_the_instrument_into_its_label(site, settings, browser_page, tmp_path):
