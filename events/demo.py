@@ -46,6 +46,7 @@ def load(stdout) -> None:
         payment_currency="SGD",
         can_pay_by_stripe=True,
         can_pay_by_paypal=True,
+        can_pay_onsite=True,
         event_topic=topics["science-technology"],
     )
     _demo_event(

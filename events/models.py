@@ -93,7 +93,10 @@ class Event(models.Model):
         ]
         indexes = [models.Index(fields=["state", "ends_at"])]
         # Beyond Django's view/change/delete: what roles grant on one event (events.permissions).
-        permissions = [("organize_tracks", "See the sessions of the tracks one organizes")]
+        permissions = [
+            ("organize_tracks", "See the sessions of the tracks one organizes"),
+            ("register_attendees", "See the event's orders and attendees, and take payment at the venue"),
+        ]
 
     def __str__(self) -> str:
         return self.name

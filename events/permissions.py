@@ -18,6 +18,7 @@ VIEW = "view_event"  # see the event while it is a draft
 CHANGE = "change_event"  # an event admin's rights
 DELETE = "delete_event"  # the owner's rights
 ORGANIZE_TRACKS = "organize_tracks"  # see the sessions of the event's tracks one is assigned to
+REGISTER = "register_attendees"  # a registrar's: see orders and attendees, take payment at the venue
 
 ROLE_PERMISSIONS = {
     Role.OWNER: {VIEW, CHANGE, DELETE},
@@ -25,7 +26,7 @@ ROLE_PERMISSIONS = {
     Role.COORGANIZER: {VIEW, CHANGE},
     Role.TRACK_ORGANIZER: {VIEW, ORGANIZE_TRACKS},
     Role.MODERATOR: {VIEW},
-    Role.REGISTRAR: {VIEW},
+    Role.REGISTRAR: {VIEW, REGISTER},
     Role.ATTENDEE: {VIEW},
 }
 
@@ -50,6 +51,12 @@ def is_event_admin(user, event: Event) -> bool:
 
 def is_event_owner(user, event: Event) -> bool:
     return is_site_admin(user) or _has(user, DELETE, event)
+
+
+def is_registrar(user, event: Event) -> bool:
+    """Whoever sees the event's orders and attendees and marks orders paid at the venue: its
+    registrars and its admins."""
+    return is_event_admin(user, event) or _has(user, REGISTER, event)
 
 
 def can_organize_tracks(user, event: Event) -> bool:
@@ -93,6 +100,16 @@ def event_ids_where(user, codename: str) -> QuerySet:
     if not user.is_authenticated:
         return EventUserObjectPermission.objects.none().values("content_object_id")
     return _event_ids_with(user, codename)
+
+
+def registered_event_ids(user) -> QuerySet:
+    """The ids of the events whose orders and attendees the user sees (is_registrar), as a
+    subquery; all of them for a site admin is the caller's to handle."""
+    if not user.is_authenticated:
+        return EventUserObjectPermission.objects.none().values("content_object_id")
+    return EventUserObjectPermission.objects.filter(
+        user=user, permission__codename__in=(CHANGE, REGISTER), permission__content_type__app_label="events"
+    ).values("content_object_id")
 
 
 def administered_events(user) -> QuerySet[Event]:

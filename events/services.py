@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -65,8 +66,11 @@ def update_event(actor: User, event: Event, **changes) -> Event:
 def delete_event(actor: User, event: Event) -> None:
     if not permissions.is_event_owner(actor, event):
         raise Forbidden("Only the event's owner may delete it.")
-    with transaction.atomic():
-        event.delete()
+    try:
+        with transaction.atomic():
+            event.delete()
+    except (ProtectedError, RestrictedError) as error:
+        raise Conflict("The event has orders, the record of its sales: unpublish it instead.") from error
 
 
 # Topics

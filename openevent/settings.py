@@ -176,6 +176,13 @@ EMAIL_VERIFICATION_TIMEOUT = int(os.environ.get("EMAIL_VERIFICATION_TIMEOUT", 7 
 EMAIL_VERIFICATION_LIMIT = int(os.environ.get("EMAIL_VERIFICATION_LIMIT", 5))
 # Role invites (emails to addresses an organizer chooses) one user may send per hour.
 INVITE_LIMIT_PER_HOUR = int(os.environ.get("INVITE_LIMIT_PER_HOUR", 50))
+# Orders: unpaid ones awaiting an online payment stop holding their tickets after
+# ORDER_EXPIRY_MINUTES; a buyer holds at most ORDER_PENDING_LIMIT pending orders per event; a
+# POST /v1/orders answer is kept for retries under its Idempotency-Key ORDER_IDEMPOTENCY_HOURS.
+ORDER_EXPIRY_MINUTES = int(os.environ.get("ORDER_EXPIRY_MINUTES", 15))
+ORDER_PENDING_LIMIT = int(os.environ.get("ORDER_PENDING_LIMIT", 3))
+ORDER_IDEMPOTENCY_HOURS = int(os.environ.get("ORDER_IDEMPOTENCY_HOURS", 24))
+DISCOUNT_LOOKUP_LIMIT_PER_HOUR = int(os.environ.get("DISCOUNT_LOOKUP_LIMIT_PER_HOUR", 60))
 # Failed logins allowed per address and per IP in each window (seconds).
 LOGIN_LIMIT_PER_EMAIL = int(os.environ.get("LOGIN_LIMIT_PER_EMAIL", 10))
 LOGIN_LIMIT_PER_IP = int(os.environ.get("LOGIN_LIMIT_PER_IP", 50))

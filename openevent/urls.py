@@ -11,6 +11,7 @@ api_urls = [
     path("", include("accounts.api.urls")),
     path("", include("events.api.urls")),
     path("", include("speakers.api.urls")),
+    path("", include("orders.api.urls")),
     path("", include("remotelab.api.urls")),
 ]
 
@@ -28,6 +29,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("events.urls")),
     path("", include("speakers.urls")),
+    path("", include("orders.urls")),
     path("", include("remotelab.urls")),
 ]
 

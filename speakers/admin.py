@@ -6,85 +6,11 @@ from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 
 from events import permissions as event_permissions
-from openevent.admin import DeleteThroughServiceMixin, HiddenIs404Mixin
+from events.admin import EventChildAdmin
 from openevent.errors import DomainError, Forbidden
 
 from . import permissions, services
 from .models import Session, Speaker, Sponsor, Track
-
-
-class EventChildAdmin(HiddenIs404Mixin, DeleteThroughServiceMixin, admin.ModelAdmin):
-    """Objects of the events the user administers (all for site admins). An object stays with
-    its event; its list filters and choices offer only the user's events and their tracks."""
-
-    list_select_related = ["event"]
-    list_filter = [("event", admin.RelatedOnlyFieldListFilter)]
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        return [*readonly, "event"] if obj else readonly
-
-    def get_form(self, request, obj=None, **kwargs):
-        """The model form, with the service's rules run in its clean() so a refusal is a form error."""
-        form = super().get_form(request, obj, **kwargs)
-        check = self.check_form
-
-        class CheckedForm(form):
-            def validate_unique(self):
-                """A changed object's event is read-only here, but what is unique within its event
-                (a track's name) is checked all the same, as a form error."""
-                exclude = self._get_validation_exclusions() - {"event"}
-                for validate in (self.instance.validate_unique, self.instance.validate_constraints):
-                    try:
-                        validate(exclude=exclude)
-                    except ValidationError as error:
-                        self._update_errors(error)
-
-            def clean(self):
-                cleaned = super().clean()
-                if not self.errors:
-                    try:
-                        check(request, self.instance, cleaned)
-                    except DomainError as error:
-                        raise ValidationError(str(error)) from error
-                return cleaned
-
-        return CheckedForm
-
-    def check_form(self, request, stored, cleaned: dict) -> None:
-        """Raise DomainError or ValidationError if the service would refuse this change."""
-
-    def get_queryset(self, request):
-        events = event_permissions.administered_events(request.user).values("pk")
-        return super().get_queryset(request).filter(event_id__in=events)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        events = event_permissions.administered_events(request.user)
-        if db_field.name == "event":
-            kwargs["queryset"] = events
-        elif db_field.name == "track":
-            kwargs["queryset"] = Track.objects.filter(event__in=events).select_related("event")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def has_module_permission(self, request):
-        return event_permissions.may_use_admin(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return self._may(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._may(request, obj)
-
-    def has_add_permission(self, request):
-        return self._may(request, None)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._may(request, obj)
-
-    def _may(self, request, obj):
-        if obj is None:
-            return event_permissions.may_use_admin(request.user)
-        return event_permissions.is_event_admin(request.user, obj.event)
 
 
 @admin.register(Session)

@@ -1,6 +1,7 @@
 from rest_framework import serializers as drf_serializers
 from rest_framework_json_api.relations import HyperlinkedRelatedField
 
+from accounts.models import User
 from events import permissions, services
 from events.models import Event, EventTopic, Role, RoleInvite, Settings, UsersEventsRoles
 from openevent.resources import Relationship, ResourceSerializer
@@ -11,6 +12,16 @@ class VisibleEventField(Relationship):
 
     def get_queryset(self):
         return permissions.visible_events(self.context["request"].user)
+
+
+class EventChildSerializer(ResourceSerializer):
+    """An object of one event: the event is set when it is made and never moves."""
+
+    create_only_fields = ("event",)
+
+    @property
+    def actor(self) -> User:
+        return self.context["request"].user
 
 
 class EventTopicSerializer(ResourceSerializer):
@@ -39,6 +50,10 @@ class EventSerializer(ResourceSerializer):
     speakers = linked_only()
     sponsors = linked_only()
     tracks = linked_only()
+    tickets = linked_only()
+    discount_codes = linked_only()
+    attendees = linked_only()
+    orders = linked_only()
 
     included_serializers = {
         "event_topic": EventTopicSerializer,
@@ -46,6 +61,10 @@ class EventSerializer(ResourceSerializer):
         "speakers": "speakers.api.serializers.SpeakerSerializer",
         "sponsors": "speakers.api.serializers.SponsorSerializer",
         "tracks": "speakers.api.serializers.TrackSerializer",
+        "tickets": "orders.api.serializers.TicketSerializer",
+        "discount_codes": "orders.api.serializers.DiscountCodeSerializer",
+        "attendees": "orders.api.serializers.AttendeeSerializer",
+        "orders": "orders.api.serializers.OrderSerializer",
     }
     seen_with_parent = {"sponsors", "tracks"}  # who sees an event sees these (visible_sponsors, ...)
 
@@ -70,6 +89,10 @@ class EventSerializer(ResourceSerializer):
             "speakers",
             "sponsors",
             "tracks",
+            "tickets",
+            "discount_codes",
+            "attendees",
+            "orders",
         ]
         read_only_fields = ["created_at"]
 

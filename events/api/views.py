@@ -71,6 +71,7 @@ class EventViewSet(ResourceModelViewSet):
         "role_invites": "List an event's role invites (event admins)",
     }
     list_actions = ("users_events_roles", "role_invites")
+    error_answers = {"delete": {409: "The event has orders: it stays, as the record of its sales."}}
     ordering_fields = EVENT_LIST_OPTIONS["ordering_fields"]
     search_fields = EVENT_LIST_OPTIONS["search_fields"]
     filter_fields = EVENT_LIST_OPTIONS["filter_fields"]

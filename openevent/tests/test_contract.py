@@ -31,6 +31,7 @@ from events import services as event_services
 from events.factories import EventFactory, EventTopicFactory
 from events.models import Event, Role
 from openevent.resources import registry
+from orders.factories import AttendeeFactory, DiscountCodeFactory, OrderFactory, TicketFactory
 from remotelab.factories import LabScriptFactory
 from remotelab.models import LabScript
 from speakers.factories import SessionFactory, SpeakerFactory, SponsorFactory, TrackFactory
@@ -87,7 +88,7 @@ def map_case(context, case):
     if "id" in (case.path_parameters or {}):
         mapped = existing_id(case.operation.path, case.path_parameters["id"])
         if mapped is not None:
-            case.path_parameters["id"] = int(mapped)
+            case.path_parameters["id"] = int(mapped) if mapped.isdigit() else mapped  # orders: UUIDs
     data = case.body.get("data") if isinstance(case.body, dict) else None
     if isinstance(data, dict):
         if "id" in data and "id" in (case.path_parameters or {}):
@@ -116,8 +117,9 @@ def data(db):
 
 @pytest.fixture
 def organizer(data):
-    """The owner of a published and a draft event with their programme, a topic, an invite and a
-    lab script; another organizer's event and a stranger's session beside them."""
+    """The owner of a published and a draft event with their programme and tickets (an order and
+    an attendee to order), a topic, an invite and a lab script; another organizer's event and a
+    stranger's session beside them."""
     owner = UserFactory(email="organizer@example.com", is_verified=True)
     topic = EventTopicFactory(name="Science")
     for state in (Event.State.PUBLISHED, Event.State.DRAFT):
@@ -130,6 +132,11 @@ def organizer(data):
         SpeakerFactory(event=event, sessions=sessions[:2], creator=owner)
         SponsorFactory(event=event)
         event_services.grant_role(UserFactory(), event, Role.COORGANIZER)
+        tickets = [TicketFactory(event=event), TicketFactory(event=event, paid=True, is_hidden=True)]
+        DiscountCodeFactory(event=event, tickets=tickets)
+        ordered = AttendeeFactory(ticket=tickets[1], creator=owner)
+        OrderFactory(event=event, buyer=owner, amount=ordered.ticket.price, attendees=[ordered])
+        AttendeeFactory(ticket=tickets[0], creator=owner)
     event_services.create_invite(owner, event, email="invitee@example.com", role_name=Role.ORGANIZER)
     elsewhere = EventFactory()
     SessionFactory(event=elsewhere, state=Session.State.PENDING)

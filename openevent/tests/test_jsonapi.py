@@ -23,6 +23,7 @@ from openevent import filtering, renderers
 from openevent.resources import declared_relationships, python_name, registry, wire_name
 from openevent.schema import include_paths
 from openevent.tests.test_list_parameters import api_routes
+from orders.factories import AttendeeFactory, DiscountCodeFactory, OrderFactory, TicketFactory
 from remotelab.factories import LabScriptFactory
 from speakers.factories import SessionFactory, SpeakerFactory
 from speakers.models import Session
@@ -53,6 +54,17 @@ LISTS = {
     "/v1/tracks": "track",
     "/v1/events/{P}/tracks": "track",
     "/v1/remotelab/scripts": "lab-script",
+    "/v1/tickets": "ticket",
+    "/v1/events/{P}/tickets": "ticket",
+    "/v1/discount-codes": "discount-code",
+    "/v1/events/{P}/discount-codes": "discount-code",
+    "/v1/discount-codes/{code}/tickets": "ticket",
+    "/v1/attendees": "attendee",
+    "/v1/events/{P}/attendees": "attendee",
+    "/v1/orders": "order",
+    "/v1/events/{P}/orders": "order",
+    "/v1/orders/{order}/attendees": "attendee",
+    "/v1/users/me/orders": "order",
 }
 
 
@@ -66,6 +78,14 @@ def world(programme):
         owner, programme.events["P"], email="guest@example.com", role_name="moderator"
     )
     LabScriptFactory(owner=programme.users["submitter"], title="Blink", code="print(1)")
+    tickets = [
+        TicketFactory(event=programme.events["P"]),
+        TicketFactory(event=programme.events["P"], is_hidden=True),
+    ]
+    code = DiscountCodeFactory(event=programme.events["P"], tickets=tickets)
+    bought = AttendeeFactory(ticket=tickets[0], creator=programme.users["submitter"])
+    order = OrderFactory(event=programme.events["P"], buyer=programme.users["submitter"], attendees=[bought])
+    AttendeeFactory(ticket=tickets[0], creator=programme.users["other_user"])
     programme.ids = {
         "P": programme.events["P"].pk,
         "D": programme.events["D"].pk,
@@ -73,6 +93,8 @@ def world(programme):
         "speaker": programme.speakers["pending"].pk,
         "accepted": programme.sessions["accepted"].pk,
         "pending": programme.sessions["pending"].pk,
+        "code": code.pk,
+        "order": order.pk,
     }
     return programme
 

@@ -1,21 +1,10 @@
-from accounts.models import User
 from events import permissions as event_permissions
-from events.api.serializers import VisibleEventField
-from openevent.resources import Relationship, ResourceSerializer
+from events.api.serializers import EventChildSerializer, VisibleEventField
+from openevent.resources import Relationship
 from speakers import permissions, services
 from speakers.models import Session, Speaker, Sponsor, Track
 
 EVENT = "events.api.serializers.EventSerializer"
-
-
-class EventChildSerializer(ResourceSerializer):
-    """An object of one event: the event is set when it is made and never moves."""
-
-    create_only_fields = ("event",)
-
-    @property
-    def actor(self) -> User:
-        return self.context["request"].user
 
 
 class VisibleTrackField(Relationship):

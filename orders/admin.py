@@ -1,0 +1,225 @@
+"""Ticketing in the organizers' admin: each organizer sees the tickets, discount codes, orders
+and attendees of the events they run. Orders are made by checkouts; here they are marked paid or
+cancelled, and attendees exported. Every change goes through orders.services."""
+
+import csv
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.utils.timezone import localtime
+
+from events import permissions as event_permissions
+from events.admin import EventChildAdmin
+from openevent.errors import DomainError
+
+from . import services
+from .models import Attendee, DiscountCode, Order, Ticket, holding_orders
+
+
+@admin.register(Ticket)
+class TicketAdmin(EventChildAdmin):
+    delete_service = staticmethod(services.delete_ticket)
+    list_display = ["name", "event", "ticket_type", "price", "quantity", "sold", "sales_ends_at", "is_hidden"]
+    list_filter = ["ticket_type", "is_hidden", ("event", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return services.with_held(super().get_queryset(request))
+
+    @admin.display(description="Sold or held", ordering="held")
+    def sold(self, ticket):
+        return ticket.held
+
+    def save_model(self, request, obj, form, change):
+        services.save_ticket(request.user, obj)
+
+
+@admin.register(DiscountCode)
+class DiscountCodeAdmin(EventChildAdmin):
+    delete_service = staticmethod(services.delete_discount_code)
+    list_display = [
+        "code",
+        "event",
+        "discount_type",
+        "value",
+        "uses",
+        "tickets_number",
+        "valid_till",
+        "is_active",
+    ]
+    list_filter = ["is_active", "discount_type", ("event", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["code"]
+    filter_horizontal = ["tickets"]
+
+    def get_queryset(self, request):
+        used = Count(
+            "orders__attendees",
+            filter=holding_orders("orders__") & Q(orders__attendees__discounted=True),
+        )
+        return super().get_queryset(request).annotate(uses=used)
+
+    @admin.display(description="Tickets discounted", ordering="uses")
+    def uses(self, code):
+        return code.uses
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "tickets":
+            events = event_permissions.administered_events(request.user)
+            kwargs["queryset"] = Ticket.objects.filter(event__in=events).select_related("event")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def check_form(self, request, stored, cleaned):
+        event = stored.event if stored.pk else cleaned.get("event")
+        if event and any(ticket.event_id != event.pk for ticket in cleaned.get("tickets", [])):
+            raise ValidationError("A discount code applies to tickets of its own event.")
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved with its tickets in save_related, through the service
+
+    def save_related(self, request, form, formsets, change):
+        services.save_discount_code(request.user, form.instance, list(form.cleaned_data["tickets"]))
+
+
+class AttendeeInline(admin.TabularInline):
+    model = Attendee
+    fields = ["firstname", "lastname", "email", "ticket", "price", "discounted"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(EventChildAdmin):
+    """Orders as checkouts made them: read here, marked paid or cancelled by the actions."""
+
+    list_display = ["identifier", "event", "buyer", "amount", "status", "payment_mode", "created_at"]
+    list_filter = ["status", "payment_mode", ("event", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["event", "buyer"]
+    search_fields = ["identifier", "buyer__email", "attendees__email"]
+    date_hierarchy = "created_at"
+    fields = [
+        "identifier",
+        "event",
+        "buyer",
+        "amount",
+        "status",
+        "payment_mode",
+        "paid_via",
+        "discount_code",
+        "created_at",
+        "expires_at",
+        "completed_at",
+        "cancelled_at",
+    ]
+    readonly_fields = fields
+    inlines = [AttendeeInline]
+    actions = ["mark_paid", "cancel"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # an order is cancelled, never deleted: it is the record of a sale
+
+    def _each(self, request, queryset, service, done: str):
+        changed = 0
+        for order in queryset.select_related("event"):
+            try:
+                service(request.user, order)
+                changed += 1
+            except DomainError as error:
+                messages.warning(request, f"{order}: {error}")
+        if changed:
+            messages.success(request, f"{changed} order(s) {done}; their buyers were emailed.")
+
+    @admin.action(description="Mark the selected pending orders paid (payment taken at the venue)")
+    def mark_paid(self, request, queryset):
+        self._each(request, queryset, services.mark_paid, "marked paid")
+
+    @admin.action(description="Cancel the selected orders (their tickets go back on sale)")
+    def cancel(self, request, queryset):
+        self._each(request, queryset, services.cancel_order, "cancelled")
+
+
+@admin.register(Attendee)
+class AttendeeAdmin(EventChildAdmin):
+    """Who comes: names and addresses are corrected here; attendees are added by checkouts."""
+
+    delete_service = staticmethod(services.delete_attendee)
+    list_display = ["firstname", "lastname", "email", "ticket", "event", "order_status", "price"]
+    list_filter = [
+        ("event", admin.RelatedOnlyFieldListFilter),
+        ("ticket", admin.RelatedOnlyFieldListFilter),
+        "order__status",
+    ]
+    list_select_related = ["event", "ticket", "order"]
+    search_fields = ["firstname", "lastname", "email"]
+    fields = [
+        "event",
+        "ticket",
+        "order",
+        "firstname",
+        "lastname",
+        "email",
+        "complex_field_values",
+        "price",
+        "discounted",
+    ]
+    readonly_fields = ["event", "ticket", "order", "price", "discounted"]
+    actions = ["export_csv"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Order", ordering="order__status")
+    def order_status(self, attendee):
+        return attendee.order.get_status_display() if attendee.order else "not ordered"
+
+    def save_model(self, request, obj, form, change):
+        changes = {field: form.cleaned_data[field] for field in form.changed_data}
+        services.update_attendee(request.user, Attendee.objects.get(pk=obj.pk), **changes)
+
+    @admin.action(description="Export the selected attendees as CSV")
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="attendees.csv"'
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                "First name",
+                "Last name",
+                "Email",
+                "Event",
+                "Ticket",
+                "Price",
+                "Order",
+                "Order status",
+                "Ordered at",
+            ]
+        )
+        for attendee in queryset.select_related("event", "ticket", "order").order_by(
+            "event", "lastname", "pk"
+        ):
+            order = attendee.order
+            writer.writerow(
+                [
+                    *(_cell(value) for value in (attendee.firstname, attendee.lastname, attendee.email)),
+                    _cell(attendee.event.name),
+                    _cell(attendee.ticket.name),
+                    attendee.price if attendee.price is not None else "",
+                    order.pk if order else "",
+                    order.status if order else "",
+                    localtime(order.created_at).isoformat() if order else "",
+                ]
+            )
+        return response
+
+
+def _cell(text: str) -> str:
+    """Text as a spreadsheet shows it, never runs it: a leading = + - @ is a formula to Excel."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

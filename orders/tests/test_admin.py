@@ -1,0 +1,86 @@
+"""Ticketing in the organizers' admin: their events' rows only, the order actions, the CSV export."""
+
+import csv
+import io
+
+import pytest
+
+from orders.factories import AttendeeFactory, OrderFactory, TicketFactory
+from orders.models import Order, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_organizer_sees_only_their_events_orders_and_tickets(box_office, client):
+    mine = OrderFactory(event=box_office.event, attendees=[box_office.attendee()])
+    theirs = OrderFactory(event=box_office.other_event)
+    client.force_login(box_office.users["owner"])
+    listed = client.get("/admin/orders/order/").context["cl"].result_list
+    assert list(listed) == [mine]
+    assert client.get(f"/admin/orders/order/{theirs.pk}/change/").status_code == 404
+    tickets = client.get("/admin/orders/ticket/").context["cl"].result_list
+    assert {ticket.event_id for ticket in tickets} == {box_office.event.pk}
+
+
+def test_marking_paid_and_cancelling_go_through_the_services(box_office, client, mailoutbox):
+    onsite = OrderFactory(
+        event=box_office.event, payment_mode="onsite", amount=10, attendees=[box_office.attendee()]
+    )
+    done = OrderFactory(event=box_office.event, status="cancelled")
+    client.force_login(box_office.users["owner"])
+    response = client.post(
+        "/admin/orders/order/", {"action": "mark_paid", "_selected_action": [onsite.pk, done.pk]}, follow=True
+    )
+    messages = [str(message) for message in response.context["messages"]]
+    assert any('from "cancelled" to "completed"' in message for message in messages)
+    assert any("1 order(s) marked paid" in message for message in messages)
+    onsite.refresh_from_db()
+    assert (onsite.status, onsite.paid_via) == ("completed", "onsite")
+    client.post("/admin/orders/order/", {"action": "cancel", "_selected_action": [onsite.pk]})
+    assert Order.objects.get(pk=onsite.pk).status == "cancelled"
+    assert len(mailoutbox) == 2
+
+
+def test_orders_are_neither_added_nor_deleted_in_the_admin(box_office, client):
+    order = OrderFactory(event=box_office.event)
+    client.force_login(box_office.users["owner"])
+    assert client.get("/admin/orders/order/add/").status_code == 403
+    client.post(f"/admin/orders/order/{order.pk}/delete/", {"post": "yes"})
+    assert Order.objects.filter(pk=order.pk).exists()
+
+
+def test_a_ticket_that_does_not_add_up_is_a_form_error(box_office, client):
+    client.force_login(box_office.users["owner"])
+    response = client.post(
+        "/admin/orders/ticket/add/",
+        {
+            "event": box_office.event.pk,
+            "name": "VIP",
+            "ticket_type": "free",
+            "price": "50",
+            "quantity": 10,
+            "min_order": 1,
+            "max_order": 5,
+        },
+    )
+    assert response.status_code == 200
+    assert "A free ticket costs 0." in response.content.decode()
+    assert not Ticket.objects.filter(name="VIP").exists()
+
+
+def test_the_attendee_export_is_csv_a_spreadsheet_cannot_run(box_office, client):
+    attendee = AttendeeFactory(
+        ticket=box_office.tickets["paid"], creator=box_office.users["buyer"], firstname="=HYPERLINK(1)"
+    )
+    OrderFactory(event=box_office.event, attendees=[attendee])
+    AttendeeFactory(ticket=TicketFactory(event=box_office.other_event), firstname="Elsewhere")
+    client.force_login(box_office.users["owner"])
+    response = client.post(
+        "/admin/orders/attendee/", {"action": "export_csv", "_selected_action": [attendee.pk]}
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:3] == ["First name", "Last name", "Email"]
+    assert rows[1][0] == "'=HYPERLINK(1)"
+    assert rows[1][5] == "10.00"
+    assert len(rows) == 2

@@ -1,0 +1,144 @@
+"""The attendees' pages: the checkout (tickets → who comes → how to pay → the order), their orders
+and each order's page. Every change goes through orders.services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from events import permissions as event_permissions
+from openevent.errors import DomainError, NotFound
+
+from . import permissions, services
+from .forms import AttendeeForm, PaymentForm, TicketSelectionForm
+from .models import Attendee, Order, Ticket
+
+
+def tickets_on_offer(user, event) -> list[Ticket]:
+    """The event's tickets the user may order, with the seats each has left."""
+    tickets = services.with_held(permissions.visible_tickets(user).filter(event=event))
+    if not event_permissions.is_event_admin(user, event):
+        tickets = tickets.filter(is_hidden=False)
+    return list(tickets.order_by("price", "name", "pk"))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def checkout(request, pk):
+    """Tickets chosen on the event page (or here) → one form per seat, a discount code and how to
+    pay → the order. "Apply" shows what the code takes off, keeping what was typed."""
+    event = get_object_or_404(event_permissions.visible_events(request.user), pk=pk)
+    tickets = [ticket for ticket in tickets_on_offer(request.user, event) if ticket.is_on_sale()]
+    selection = TicketSelectionForm(request.GET or None, tickets=tickets)  # the form posts back to its URL
+    context = {"event": event, "tickets": tickets, "selection": selection, "rows": selection.rows(tickets)}
+    if not selection.is_valid():
+        return render(request, "orders/checkout_tickets.html", context)
+    quantities = selection.quantities()
+    seats = [ticket for ticket, quantity in quantities.items() for _ in range(quantity)]
+    posted = request.method == "POST"
+    attendee_forms = [
+        (
+            ticket,
+            AttendeeForm(
+                request.POST if posted else None, prefix=f"seat-{index}", initial=_me(request, index)
+            ),
+        )
+        for index, ticket in enumerate(seats)
+    ]
+    payment = PaymentForm(request.POST if posted else None, modes=services.payment_modes(event))
+    context |= {"attendee_forms": attendee_forms, "payment": payment}
+    if posted and payment.is_valid():
+        code = _discount_code(event, payment)
+        try:
+            if not payment.errors:
+                context["quote"] = services.calculate_amount(event, quantities, code)
+            if (
+                "order" in request.POST
+                and not payment.errors
+                and all(form.is_valid() for _, form in attendee_forms)
+            ):
+                attendees = [
+                    Attendee(event=event, ticket=ticket, **form.cleaned_data)
+                    for ticket, form in attendee_forms
+                ]
+                mode = payment.cleaned_data["payment_mode"] or Order.PaymentMode.FREE
+                order = services.checkout(request.user, event, attendees, mode, code)
+                return redirect("orders:detail", identifier=order.pk)
+        except ValidationError as error:
+            _add_errors(payment, error)
+        except DomainError as error:
+            payment.add_error(None, str(error))
+    context.setdefault("quote", services.quote(quantities, None, set()))
+    return render(request, "orders/checkout.html", context)
+
+
+def _me(request, index: int) -> dict:
+    """The first seat is the buyer's, most often."""
+    user = request.user
+    return (
+        {"firstname": user.first_name, "lastname": user.last_name, "email": user.email} if index == 0 else {}
+    )
+
+
+def _discount_code(event, payment: PaymentForm):
+    """The code typed, if any; one the event does not have is the field's error."""
+    typed = payment.cleaned_data["discount_code"].strip()
+    if not typed:
+        return None
+    try:
+        return services.find_discount_code(event, typed)
+    except NotFound as error:
+        payment.add_error("discount_code", str(error))
+        return None
+
+
+def _add_errors(payment: PaymentForm, error: ValidationError) -> None:
+    """A service's refusal beside the field it is about: the code's, the payment's, else the form's."""
+    if not hasattr(error, "error_dict"):
+        payment.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        target = field if field in ("discount_code", "payment_mode") else None
+        for message in errors:
+            payment.add_error(target, message)
+
+
+@login_required
+def my_orders(request):
+    orders = (
+        permissions.visible_orders(request.user)
+        .filter(buyer=request.user)
+        .select_related("event")
+        .order_by("-created_at")
+    )
+    return render(request, "orders/my_orders.html", {"orders": orders})
+
+
+def _order(request, identifier) -> Order:
+    visible = permissions.visible_orders(request.user).select_related("event")
+    return services.expire_if_stale(get_object_or_404(visible, pk=identifier))
+
+
+@login_required
+def order_detail(request, identifier):
+    order = _order(request, identifier)
+    context = {
+        "order": order,
+        "attendees": order.attendees.select_related("ticket"),
+        "may_cancel": order.status == Order.Status.PENDING and order.buyer_id == request.user.pk,
+    }
+    return render(request, "orders/order_detail.html", context)
+
+
+@require_POST
+@login_required
+def cancel(request, identifier):
+    order = _order(request, identifier)
+    try:
+        services.cancel_order(request.user, order)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Your order is cancelled and its tickets are released.")
+    return redirect("orders:detail", identifier=order.pk)
