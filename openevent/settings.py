@@ -112,15 +112,18 @@ TEMPLATES = [
     },
 ]
 
-# SQLite by default. IMMEDIATE transactions take the write lock up front and the timeout
-# lets concurrent writers queue for it instead of failing with "database is locked".
-SQLITE_DATABASE = {
-    "ENGINE": "django.db.backends.sqlite3",
-    "NAME": BASE_DIR / "db.sqlite3",
-    "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
-}
+# SQLite by default (or by a sqlite:// DATABASE_URL). IMMEDIATE transactions take the write lock
+# up front and the timeout lets concurrent writers queue for it instead of failing with
+# "database is locked".
+SQLITE_OPTIONS = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL) if DATABASE_URL else SQLITE_DATABASE}
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL)
+    if DATABASE_URL
+    else {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
 # Requests run on a pool of long-lived threads (openevent.handler), so each keeps its connection.
 DATABASES["default"].update(CONN_MAX_AGE=600, CONN_HEALTH_CHECKS=True)
 HTTP_THREADS = int(os.environ.get("HTTP_THREADS", 16))  # per server process
