@@ -415,12 +415,15 @@ def create_order(
             completed_at=now() if status == Status.COMPLETED else None,
             paid_via=payment_mode if status == Status.COMPLETED else None,
         )
-        lines = {line.ticket.pk: line for line in priced.lines}
-        for attendee in attendees:
-            line = lines[attendee.ticket_id]
-            attendee.order, attendee.price, attendee.discounted = order, line.unit_price, line.discounted
-        Attendee.objects.bulk_update(attendees, ["order", "price", "discounted"])
-    _notify_buyer(order)
+        for line in priced.lines:  # an UPDATE per ticket, however many attendees hold it
+            ordered = [attendee for attendee in attendees if attendee.ticket_id == line.ticket.pk]
+            for attendee in ordered:
+                attendee.order, attendee.price, attendee.discounted = order, line.unit_price, line.discounted
+                attendee.ticket = line.ticket
+            Attendee.objects.filter(pk__in=[attendee.pk for attendee in ordered]).update(
+                order=order, price=line.unit_price, discounted=line.discounted
+            )
+    _notify_buyer(order, attendees)
     return order
 
 
@@ -547,14 +550,15 @@ EMAILS = {
 }
 
 
-def _notify_buyer(order: Order) -> None:
+def _notify_buyer(order: Order, attendees: list[Attendee] | None = None) -> None:
+    """Email the buyer the order's state; `attendees`, with their tickets, if they are at hand."""
     if order.buyer is None or order.status not in EMAILS:
         return
     template, subject = EMAILS[order.status]
     context = {
         "order": order,
         "event": order.event,
-        "attendees": list(order.attendees.select_related("ticket")),
+        "attendees": attendees if attendees is not None else list(order.attendees.select_related("ticket")),
         "order_url": f"{settings.FRONTEND_URL}{reverse('orders:detail', args=[order.pk])}",
     }
     send_templated_mail(template, context, order.buyer.email, subject.format(event=order.event.name))

@@ -7,7 +7,7 @@ from orders import permissions, services
 from orders.models import Attendee, DiscountCode, Order, Ticket
 
 EVENT = "events.api.serializers.EventSerializer"
-MAX_ID = 2**31 - 1  # the largest id PostgreSQL's integer columns hold
+MAX_ID = 2**63 - 1  # the largest id a BigAutoField holds
 
 
 class VisibleTicketField(Relationship):
@@ -149,6 +149,7 @@ class OrderSerializer(EventChildSerializer):
     )
 
     create_only_fields = ("event", "attendees", "discount_code", "payment_mode")
+    seen_with_parent = {"attendees"}  # an order's attendees are its buyer's (services.create_order)
     included_serializers = {
         "event": EVENT,
         "attendees": AttendeeSerializer,
