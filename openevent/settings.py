@@ -186,6 +186,7 @@ ORDER_EXPIRY_MINUTES = int(os.environ.get("ORDER_EXPIRY_MINUTES", 15))
 ORDER_PENDING_LIMIT = int(os.environ.get("ORDER_PENDING_LIMIT", 3))
 ORDER_IDEMPOTENCY_HOURS = int(os.environ.get("ORDER_IDEMPOTENCY_HOURS", 24))
 DISCOUNT_LOOKUP_LIMIT_PER_HOUR = int(os.environ.get("DISCOUNT_LOOKUP_LIMIT_PER_HOUR", 60))
+ATTENDEE_UNORDERED_LIMIT = int(os.environ.get("ATTENDEE_UNORDERED_LIMIT", 100))
 # Failed logins allowed per address and per IP in each window (seconds).
 LOGIN_LIMIT_PER_EMAIL = int(os.environ.get("LOGIN_LIMIT_PER_EMAIL", 10))
 LOGIN_LIMIT_PER_IP = int(os.environ.get("LOGIN_LIMIT_PER_IP", 50))

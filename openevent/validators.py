@@ -1,5 +1,6 @@
 """Validators that every app's models share, so the API, the pages and the admin agree."""
 
+import json
 from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
@@ -50,3 +51,26 @@ def check_text(text: str) -> None:
         raise ValidationError("Text may not hold lone surrogates.") from error
     if "\x00" in text:
         raise ValidationError("Text may not hold NUL characters.")
+
+
+MAX_JSON_CHARACTERS = 10_000
+
+
+def validate_storable_json(value) -> None:
+    """JSON that every database holds, of a bounded size: no NUL or lone surrogate in any key or
+    string (PostgreSQL's jsonb refuses them, and no answer could be written back)."""
+    try:
+        size = len(json.dumps(value, ensure_ascii=False))
+    except (TypeError, ValueError) as error:
+        raise ValidationError("Not a JSON value.") from error
+    if size > MAX_JSON_CHARACTERS:
+        raise ValidationError(f"At most {MAX_JSON_CHARACTERS} characters of JSON.")
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            pending += item
+        elif isinstance(item, str):
+            check_text(item)

@@ -14,7 +14,7 @@ from django.db.models.functions import Lower
 from django.utils.timezone import now
 
 from events.models import Event
-from openevent.validators import validate_datetime_in_range
+from openevent.validators import validate_datetime_in_range, validate_storable_json
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 MAX_QUANTITY = 1_000_000  # of a ticket, of a discount code's uses
@@ -279,7 +279,10 @@ class Attendee(models.Model):
     lastname = models.CharField(max_length=100)
     email = models.EmailField()
     complex_field_values = models.JSONField(
-        default=dict, blank=True, help_text="Answers to the event's own attendee questions."
+        default=dict,
+        blank=True,
+        validators=[validate_storable_json],
+        help_text="Answers to the event's own attendee questions.",
     )
     price = models.DecimalField(
         **MONEY, null=True, blank=True, editable=False, help_text="What its order charges for the ticket."

@@ -34,6 +34,7 @@ from django.utils.timezone import now
 from accounts.models import User
 from events import permissions as event_permissions
 from events.models import Event
+from openevent import ratelimit
 from openevent.errors import Conflict, Forbidden, NotFound
 from openevent.mail import send_templated_mail
 
@@ -109,8 +110,10 @@ def delete_discount_code(actor: User, code: DiscountCode) -> None:
     _delete(code, "discount code")
 
 
-def find_discount_code(event: Event, code: str) -> DiscountCode:
-    """The event's discount code a buyer typed (ignoring case)."""
+def find_discount_code(actor: User, event: Event, code: str) -> DiscountCode:
+    """The event's discount code a buyer typed (ignoring case). Each try counts against the
+    buyer's DISCOUNT_LOOKUP_LIMIT_PER_HOUR, so codes are not guessed (RateLimited past it)."""
+    ratelimit.hit("discount-lookup", str(actor.pk), settings.DISCOUNT_LOOKUP_LIMIT_PER_HOUR, 60 * 60)
     found = DiscountCode.objects.filter(event=event, code__iexact=code.strip()).first()
     if found is None:
         raise NotFound(f'The event has no discount code "{code.strip()}".')
@@ -121,7 +124,7 @@ def discount_code_by_id(code_id) -> DiscountCode:
     """A code by its random id, which only who was given the code (or looked it up) knows."""
     found = DiscountCode.objects.filter(pk=code_id).first()
     if found is None:
-        raise NotFound(f"Discount code: {code_id} not found", relationship="discount-code")
+        raise NotFound(f"Discount code: {code_id} not found")
     return found
 
 
@@ -140,9 +143,17 @@ def _check_orderable(actor: User, ticket: Ticket) -> None:
 
 
 def create_attendee(actor: User, attendee: Attendee) -> Attendee:
+    """Add an attendee for a ticket the actor may order; a buyer holds at most
+    ATTENDEE_UNORDERED_LIMIT of an event's attendees not ordered yet."""
     if attendee.ticket.event_id != attendee.event_id:
         raise ValidationError({"ticket": "The ticket is of another event."})
     _check_orderable(actor, attendee.ticket)
+    limit = settings.ATTENDEE_UNORDERED_LIMIT
+    unordered = Attendee.objects.filter(creator=actor, event_id=attendee.event_id, order=None)
+    if not event_permissions.is_event_admin(actor, attendee.event) and unordered.count() >= limit:
+        raise Conflict(
+            f"You have {limit} attendees not ordered yet for this event: order or delete some first."
+        )
     attendee.creator = actor
     attendee.full_clean()
     attendee.save()
@@ -216,10 +227,10 @@ def _discount_on(price: Decimal, code: DiscountCode) -> Decimal:
 def quote(quantities: dict[Ticket, int], code: DiscountCode | None, applicable: set) -> Quote:
     """What `quantities` of tickets cost, `code` taking its discount off the `applicable` ones."""
     lines = []
-    sub_total = discount = Decimal("0")
+    sub_total = discount = Decimal("0.00")
     for ticket, quantity in quantities.items():
         discounted = code is not None and ticket.pk in applicable
-        off = _discount_on(ticket.price, code) if discounted else Decimal("0")
+        off = _discount_on(ticket.price, code) if discounted else Decimal("0.00")
         lines.append(Line(ticket, quantity, ticket.price - off, discounted))
         sub_total += ticket.price * quantity
         discount += off * quantity
@@ -443,9 +454,9 @@ def checkout(
 
 def _check_stock(quantities: dict[Ticket, int], admin: bool) -> None:
     """Every ticket on sale (for a buyer), within its bounds per order, and with seats left."""
-    if not admin:
+    if not admin:  # hidden or off sale since its attendees were added
         for ticket in quantities:
-            if not ticket.is_on_sale():
+            if ticket.is_hidden or not ticket.is_on_sale():
                 raise ValidationError({"attendees": f'"{ticket.name}" is not on sale now.'})
     _check_quantities(quantities, "attendees")
     held = tickets_held([ticket.pk for ticket in quantities])

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from events import permissions as event_permissions
 from openevent.errors import DomainError, NotFound
+from openevent.ratelimit import RateLimited
 
 from . import permissions, services
 from .forms import AttendeeForm, PaymentForm, TicketSelectionForm
@@ -49,7 +50,7 @@ def checkout(request, pk):
     payment = PaymentForm(request.POST if posted else None, modes=services.payment_modes(event))
     context |= {"attendee_forms": attendee_forms, "payment": payment}
     if posted and payment.is_valid():
-        code = _discount_code(event, payment)
+        code = _discount_code(request.user, event, payment)
         try:
             if not payment.errors:
                 context["quote"] = services.calculate_amount(event, quantities, code)
@@ -81,16 +82,19 @@ def _me(request, index: int) -> dict:
     )
 
 
-def _discount_code(event, payment: PaymentForm):
+def _discount_code(user, event, payment: PaymentForm):
     """The code typed, if any; one the event does not have is the field's error."""
     typed = payment.cleaned_data["discount_code"].strip()
     if not typed:
         return None
     try:
-        return services.find_discount_code(event, typed)
+        return services.find_discount_code(user, event, typed)
     except NotFound as error:
         payment.add_error("discount_code", str(error))
-        return None
+    except RateLimited as error:
+        minutes = -(-error.retry_after // 60)
+        payment.add_error("discount_code", f"Too many discount codes tried: try again in {minutes} minutes.")
+    return None
 
 
 def _add_errors(payment: PaymentForm, error: ValidationError) -> None:

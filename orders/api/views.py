@@ -1,4 +1,4 @@
-from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, mixins, permissions
@@ -6,8 +6,8 @@ from rest_framework import serializers as fields
 from rest_framework.response import Response
 
 from events import permissions as event_permissions
-from openevent import ratelimit
 from openevent.api import PlainJSONView
+from openevent.resources import wire_name
 from openevent.schema import plain
 from openevent.viewsets import ResourceModelViewSet, ResourceQueryMixin, ResourceViewSet
 from orders import idempotency, services
@@ -83,9 +83,8 @@ class DiscountCodeLookupView(ResourceQueryMixin, generics.RetrieveAPIView):
 
     def get_object(self):
         user = self.request.user
-        ratelimit.hit("discount-lookup", str(user.pk), settings.DISCOUNT_LOOKUP_LIMIT_PER_HOUR, 60 * 60)
         event = get_object_or_404(event_permissions.visible_events(user), pk=self.kwargs["pk"])
-        return services.find_discount_code(event, self.kwargs["code"])
+        return services.find_discount_code(user, event, self.kwargs["code"])
 
 
 class AttendeeViewSet(ResourceModelViewSet):
@@ -234,9 +233,13 @@ class CalculateAmountView(PlainJSONView):
         code = None
         if body.get("discount-code") is not None:
             code = services.discount_code_by_id(body["discount-code"])
-        quote = services.calculate_amount(
-            event, {found[pk]: quantity for pk, quantity in wanted.items()}, code
-        )
+        quantities = {found[pk]: quantity for pk, quantity in wanted.items()}
+        try:
+            quote = services.calculate_amount(event, quantities, code)
+        except DjangoValidationError as error:  # the service names fields as the model does
+            raise exceptions.ValidationError(
+                {wire_name(field): messages for field, messages in error.message_dict.items()}
+            ) from error
         return Response(
             {
                 "sub-total": str(quote.sub_total),

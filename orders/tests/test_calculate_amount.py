@@ -34,7 +34,7 @@ def test_the_preview_applies_the_orders_rules(box_office, api):
     box_office.code.save()
     refused = calculate(api, [(box_office.tickets["paid"], 1)], box_office.code)
     assert refused.status_code == 422
-    assert refused.json()["errors"][0]["source"] == {"pointer": "/discount_code"}
+    assert refused.json()["errors"][0]["source"] == {"pointer": "/discount-code"}
 
 
 @pytest.mark.parametrize("ticket", ["hidden", "missing"])
