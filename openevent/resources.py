@@ -109,12 +109,15 @@ class Relationship(ResourceRelatedField):
         except (exceptions.ValidationError, DjangoValidationError) as error:  # Django's: not a UUID
             if isinstance(error, exceptions.ValidationError) and error.get_codes() != ["does_not_exist"]:
                 raise
-            model = self.get_queryset().model
-            identifier = data.get("id") if isinstance(data, dict) else data
-            raise RelatedNotFound(
-                f"{model._meta.verbose_name.capitalize()}: {identifier} not found",
-                f"/data/relationships/{wire_name(self.relationship_name)}",
-            ) from error
+            raise self.not_found(data.get("id") if isinstance(data, dict) else data) from error
+
+    def not_found(self, identifier) -> RelatedNotFound:
+        """The 404 for a target that is missing, or hidden from the caller: the same answer."""
+        model = self.get_queryset().model
+        return RelatedNotFound(
+            f"{model._meta.verbose_name.capitalize()}: {identifier} not found",
+            f"/data/relationships/{wire_name(self.relationship_name)}",
+        )
 
     @classmethod
     def many_init(cls, *args, **kwargs):
@@ -153,10 +156,7 @@ class Relationship(ResourceRelatedField):
         found = queryset.in_bulk([key for key in keys if key is not None])
         for identifier, key in zip(ids, keys, strict=True):
             if key not in found:
-                raise RelatedNotFound(
-                    f"{queryset.model._meta.verbose_name.capitalize()}: {identifier} not found",
-                    f"/data/relationships/{wire_name(self.relationship_name)}",
-                )
+                raise self.not_found(identifier)
         return [found[key] for key in keys]
 
 

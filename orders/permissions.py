@@ -45,3 +45,10 @@ def visible_orders(user) -> QuerySet[Order]:
     if not user.is_authenticated:
         return Order.objects.none()
     return Order.objects.filter(Q(buyer=user) | _registered(user))
+
+
+def can_see_attendee(user, attendee: Attendee) -> bool:
+    """One attendee, as visible_attendees shows them: no query for one's own."""
+    if attendee.creator_id is not None and attendee.creator_id == user.pk:
+        return True
+    return is_site_admin(user) or event_permissions.is_registrar(user, attendee.event)

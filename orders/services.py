@@ -4,8 +4,8 @@ discount codes and attendees, and the orders that sell them.
 Scarce things are counted, never stored as counters: a ticket's sold and held seats and a
 discount code's uses are the attendees of the orders that hold them (models.holding_orders).
 An order is made in one transaction that locks, in this order, the buyer's row (their pending
-orders), their attendees, the tickets and the discount code (each set by id), then counts and
-writes: two checkouts can never both take the last seat. Services take the acting user and
+orders and their attendees), the discount code and the tickets (by id), then counts and writes:
+two checkouts can never both take the last seat. Services take the acting user and
 check what events.permissions and orders.permissions allow.
 """
 
@@ -242,22 +242,23 @@ def _discount_error(message: str) -> ValidationError:
 
 
 def check_discount_code(
-    code: DiscountCode, event: Event, quantities: dict[Ticket, int], uses: int | None = None
+    code: DiscountCode, event: Event, counts: dict[int, int], uses: int | None = None
 ) -> set:
-    """The ids of the tickets `code` discounts in an order of `quantities`, once it holds up to
-    the contract's rules in their order: (1) active, (2) valid now, (3) uses left for these
-    tickets (`uses`: how many it has discounted, counted under the order's locks; None for a
-    preview, which counts them now), (4) of this event and applying to some of these tickets."""
+    """The ids of the tickets `code` discounts in an order of `counts` ({ticket id: how many}),
+    once it holds up to the contract's rules in their order: (1) active, (2) valid now, (3) uses
+    left for these tickets (`uses`: how many it has discounted, counted under the order's locks;
+    None for a preview, which counts them now), (4) of this event and applying to some of these
+    tickets."""
     if not code.is_active:
         raise _discount_error("The discount code is not active.")
     if not code.is_valid_at(now()):
         raise _discount_error("The discount code is not valid now.")
     applicable = (
-        set(code.tickets.filter(pk__in=[ticket.pk for ticket in quantities]).values_list("pk", flat=True))
+        set(code.tickets.filter(pk__in=list(counts)).values_list("pk", flat=True))
         if code.event_id == event.pk
         else set()
     )
-    count = sum(quantity for ticket, quantity in quantities.items() if ticket.pk in applicable)
+    count = sum(quantity for ticket_id, quantity in counts.items() if ticket_id in applicable)
     if code.tickets_number is not None:
         left = code.tickets_number - (discount_uses(code) if uses is None else uses)
         if count > left:
@@ -315,7 +316,8 @@ def calculate_amount(event: Event, quantities: dict[Ticket, int], code: Discount
     """The preview of an order's amount (POST /v1/orders/calculate-amount): the order's rules on
     quantities and the discount code, and nothing written."""
     _check_quantities(quantities, "tickets")
-    applicable = check_discount_code(code, event, quantities) if code is not None else set()
+    counts = {ticket.pk: quantity for ticket, quantity in quantities.items()}
+    applicable = check_discount_code(code, event, counts) if code is not None else set()
     return quote(quantities, code, applicable)
 
 
@@ -377,25 +379,20 @@ def create_order(
         amount = status = None
     elif status not in (None, Status.PENDING, Status.COMPLETED):
         raise ValidationError({"status": "A new order is pending or completed."})
+    attendees = sorted({attendee.pk: attendee for attendee in attendees}.values(), key=lambda a: a.pk)
+    _check_attendees(actor, event, attendees)
+    counts = Counter(attendee.ticket_id for attendee in attendees)
     with transaction.atomic():
+        # Locks in a fixed order: the buyer (their orders), the code, the tickets. The tickets are
+        # every buyer's, so they are locked last and held only to count the seats and write.
         _locked(User.objects.filter(pk=actor.pk)).first()
-        expire_orders(event=event)
-        ids = sorted(attendee.pk for attendee in attendees)
-        attendees = list(_locked(Attendee.objects.filter(pk__in=ids)).order_by("pk"))
-        _check_attendees(actor, event, attendees)
-        tickets = {
-            ticket.pk: ticket
-            for ticket in _locked(Ticket.objects.filter(pk__in={a.ticket_id for a in attendees})).order_by(
-                "pk"
-            )
-        }
-        quantities = Counter(tickets[attendee.ticket_id] for attendee in attendees)
-        code = (
-            None
-            if admin or discount_code is None
-            else _locked(DiscountCode.objects.filter(pk=discount_code.pk)).get()
-        )
-        applicable = check_discount_code(code, event, quantities, discount_uses(code)) if code else set()
+        at_limit = not admin and _pending_orders(actor, event).count() >= settings.ORDER_PENDING_LIMIT
+        code = None
+        if discount_code is not None and not admin:
+            code = _locked(DiscountCode.objects.filter(pk=discount_code.pk)).get()
+        applicable = check_discount_code(code, event, counts, discount_uses(code)) if code else set()
+        locked = _locked(Ticket.objects.filter(pk__in=list(counts))).order_by("pk")
+        quantities = {ticket: counts[ticket.pk] for ticket in locked}
         _check_stock(quantities, admin)
         priced = quote(quantities, code, applicable)
         total = priced.total if amount is None else amount
@@ -404,11 +401,7 @@ def create_order(
         elif status != Status.COMPLETED:
             _check_payment_mode(event, payment_mode, total)
         status = status or Status.PENDING
-        if (
-            not admin
-            and status == Status.PENDING
-            and _pending_orders(actor, event).count() >= settings.ORDER_PENDING_LIMIT
-        ):
+        if at_limit and status == Status.PENDING:
             raise Conflict(
                 f"You have {settings.ORDER_PENDING_LIMIT} unpaid orders for this event: "
                 "pay or cancel one first."
@@ -431,9 +424,13 @@ def create_order(
             for attendee in ordered:
                 attendee.order, attendee.price, attendee.discounted = order, line.unit_price, line.discounted
                 attendee.ticket = line.ticket
-            Attendee.objects.filter(pk__in=[attendee.pk for attendee in ordered]).update(
-                order=order, price=line.unit_price, discounted=line.discounted
-            )
+            # Still unordered and for this ticket: the buyer's lock keeps their other checkouts
+            # out, and a change made before it took this one is caught here.
+            updated = Attendee.objects.filter(
+                pk__in=[attendee.pk for attendee in ordered], order=None, ticket=line.ticket
+            ).update(order=order, price=line.unit_price, discounted=line.discounted)
+            if updated != len(ordered):
+                raise Conflict("An attendee of this order was ordered or changed meanwhile: try again.")
     _notify_buyer(order, attendees)
     return order
 

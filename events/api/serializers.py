@@ -8,10 +8,18 @@ from openevent.resources import Relationship, ResourceSerializer
 
 
 class VisibleEventField(Relationship):
-    """A relationship to an event: events the caller may not see do not exist for them (404)."""
+    """A relationship to an event: events the caller may not see do not exist for them (404).
+    The event is read by its id and events.permissions asked whether the caller sees it, which
+    takes no query for a published one (the visibility filter is a list's)."""
 
     def get_queryset(self):
-        return permissions.visible_events(self.context["request"].user)
+        return Event.objects.all()
+
+    def to_internal_value(self, data):
+        event = super().to_internal_value(data)
+        if not permissions.can_view_event(self.context["request"].user, event):
+            raise self.not_found(event.pk)
+        return event
 
 
 class EventChildSerializer(ResourceSerializer):

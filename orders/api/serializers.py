@@ -127,8 +127,21 @@ class AttendeeSerializer(EventChildSerializer):
 
 
 class VisibleAttendeeField(Relationship):
+    """Attendees the caller cannot see do not exist for them; each is read by its id and asked of
+    orders.permissions, which takes no query for the caller's own."""
+
     def get_queryset(self):
-        return permissions.visible_attendees(self.context["request"].user)
+        return Attendee.objects.all()
+
+    def to_internal_value(self, data):
+        return self.find_all([data])[0]
+
+    def find_all(self, items: list) -> list:
+        attendees = super().find_all(items)
+        for attendee in attendees:
+            if not permissions.can_see_attendee(self.context["request"].user, attendee):
+                raise self.not_found(attendee.pk)
+        return attendees
 
 
 class OrderSerializer(EventChildSerializer):
