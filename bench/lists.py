@@ -19,25 +19,16 @@ Prints each endpoint's requests per second, median latency and the SQL queries o
 import argparse
 import http.client
 import json
-import os
-import secrets
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-import warnings
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-import django
+import serving
 
-ROOT = Path(__file__).resolve().parent.parent
 PAGE = 50
 ROUNDS = 10  # turns the endpoints take
 EVENTS, SESSIONS, SPEAKERS, SPONSORS = 60, 60, 60, 5
@@ -123,64 +114,6 @@ def count_queries(paths: dict[str, str]) -> dict[str, int]:
     return counts
 
 
-def get(connection: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
-    connection.request("GET", path)
-    response = connection.getresponse()
-    return response.status, response.read()
-
-
-def free_ports(count: int) -> list[int]:
-    """`count` consecutive ports nothing listens on (yet)."""
-    for _ in range(100):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            ports = list(range(probe.getsockname()[1], probe.getsockname()[1] + count))
-        try:
-            for port in ports:
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", port))
-            return ports
-        except OSError:
-            continue
-    raise SystemExit(f"no {count} consecutive free ports")
-
-
-def wait_until_up(port: int, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server on port {port} exited with {process.returncode}")
-        try:
-            if get(http.client.HTTPConnection("127.0.0.1", port, timeout=5), "/v1/events")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit(f"the server on port {port} did not answer")
-
-
-@contextmanager
-def servers(count: int, log) -> Iterator[list[int]]:
-    """`count` daphne processes, with this process's environment, stopped on the way out."""
-    ports, processes = free_ports(count), []
-    try:
-        for port in ports:
-            command = [sys.executable, "-m", "openevent.server", "-b", "127.0.0.1", "-p", str(port)]
-            command.append("openevent.asgi:application")
-            processes.append(subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))  # noqa: S603
-        for port, process in zip(ports, processes, strict=True):
-            wait_until_up(port, process)
-        yield ports
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
 def load(name: str, path: str, ports: list[int], arguments, requests: int) -> tuple[float, list[float]]:
     """Seconds taken by `requests` GETs of `path`, and each one's milliseconds."""
     connections = [
@@ -190,7 +123,7 @@ def load(name: str, path: str, ports: list[int], arguments, requests: int) -> tu
     expected = []  # the warm-up's answer: a timed one equal to it is not parsed again
     for connection in connections:  # warm-up, untimed
         for _ in range(arguments.warmup):
-            status, body = get(connection, path)
+            status, body = serving.get(connection, path)
             check(name, status, body)
             expected[:] = [(status, body)]
     stop = threading.Event()  # set when a client fails or the run is interrupted: the others end too
@@ -200,7 +133,7 @@ def load(name: str, path: str, ports: list[int], arguments, requests: int) -> tu
         try:
             for _ in range(requests):
                 started = time.perf_counter()
-                answer = get(connection, path)
+                answer = serving.get(connection, path)
                 if not expected or answer != expected[0]:
                     check(name, *answer)
                 latencies.append((time.perf_counter() - started) * 1000)
@@ -237,18 +170,7 @@ def main() -> None:
     arguments = parser.parse_args()
     arguments.concurrency = arguments.concurrency or arguments.processes
     with tempfile.TemporaryDirectory() as directory:
-        os.environ.update(  # read by this process's settings and, inherited, the servers'
-            DATABASE_URL=f"sqlite:///{Path(directory) / 'bench.sqlite3'}",
-            DEBUG="false",
-            SECRET_KEY=secrets.token_urlsafe(50),
-            ALLOWED_HOSTS="127.0.0.1,testserver",
-            DJANGO_SETTINGS_MODULE="openevent.settings",
-        )
-        manage = [sys.executable, "manage.py", "migrate", "--no-input", "--verbosity", "0"]
-        subprocess.run(manage, cwd=ROOT, check=True)  # noqa: S603
-        sys.path.insert(0, str(ROOT))
-        warnings.filterwarnings("ignore", "No directory at")  # WhiteNoise's: static files are not collected
-        django.setup()
+        serving.set_up(f"sqlite:///{Path(directory) / 'bench.sqlite3'}")
         from django.db import connection
 
         event = seed()
@@ -264,7 +186,7 @@ def main() -> None:
         log_path = Path(directory) / "servers.log"
         with open(log_path, "w") as log:
             try:
-                with servers(arguments.processes, log) as ports:
+                with serving.servers(arguments.processes, log) as ports:
                     # The endpoints take turns, a tenth of their requests at a time, so that a slow
                     # spell of the machine falls on all of them alike and their ratios hold.
                     elapsed, latencies = dict.fromkeys(paths, 0.0), {name: [] for name in paths}
