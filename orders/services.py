@@ -57,13 +57,11 @@ def _require_event_admin(actor: User, event: Event, what: str) -> None:
         raise Forbidden(f"Only the event's owner and organizers may change its {what}.")
 
 
-def _delete(instance, what: str) -> None:
+def _delete(instance, refusal: str) -> None:
     try:
         instance.delete()
     except (ProtectedError, RestrictedError) as error:
-        raise Conflict(
-            f"The {what} has attendees or orders: keep it (hide a ticket to stop its sale)."
-        ) from error
+        raise Conflict(refusal) from error
 
 
 # Tickets and discount codes
@@ -81,7 +79,7 @@ def save_ticket(actor: User, ticket: Ticket, **changes) -> Ticket:
 
 def delete_ticket(actor: User, ticket: Ticket) -> None:
     _require_event_admin(actor, ticket.event, "tickets")
-    _delete(ticket, "ticket")
+    _delete(ticket, "The ticket has attendees: hide it to stop its sale.")
 
 
 def save_discount_code(
@@ -107,7 +105,7 @@ def save_discount_code(
 
 def delete_discount_code(actor: User, code: DiscountCode) -> None:
     _require_event_admin(actor, code.event, "discount codes")
-    _delete(code, "discount code")
+    _delete(code, "Orders used the discount code: deactivate it instead.")
 
 
 def find_discount_code(actor: User, event: Event, code: str) -> DiscountCode:
