@@ -38,15 +38,7 @@ def checkout(request, pk):
     quantities = selection.quantities()
     seats = [ticket for ticket, quantity in quantities.items() for _ in range(quantity)]
     posted = request.method == "POST"
-    attendee_forms = [
-        (
-            ticket,
-            AttendeeForm(
-                request.POST if posted else None, prefix=f"seat-{index}", initial=_me(request, index)
-            ),
-        )
-        for index, ticket in enumerate(seats)
-    ]
+    attendee_forms = [(ticket, _seat_form(request, index)) for index, ticket in enumerate(seats)]
     payment = PaymentForm(request.POST if posted else None, modes=services.payment_modes(event))
     context |= {"attendee_forms": attendee_forms, "payment": payment}
     if posted and payment.is_valid():
@@ -74,12 +66,18 @@ def checkout(request, pk):
     return render(request, "orders/checkout.html", context)
 
 
-def _me(request, index: int) -> dict:
-    """The first seat is the buyer's, most often."""
+def _seat_form(request, index: int) -> AttendeeForm:
+    """Seat `index`'s form: checked when the order is placed; otherwise showing what was typed
+    (after "Apply", unchecked yet), or at first the buyer's own name in the first seat."""
+    prefix = f"seat-{index}"
+    if "order" in request.POST:
+        return AttendeeForm(request.POST, prefix=prefix)
+    if request.method == "POST":
+        typed = {name: request.POST.get(f"{prefix}-{name}", "") for name in AttendeeForm.Meta.fields}
+        return AttendeeForm(prefix=prefix, initial=typed)
     user = request.user
-    return (
-        {"firstname": user.first_name, "lastname": user.last_name, "email": user.email} if index == 0 else {}
-    )
+    me = {"firstname": user.first_name, "lastname": user.last_name, "email": user.email}
+    return AttendeeForm(prefix=prefix, initial=me if index == 0 else {})
 
 
 def _discount_code(user, event, payment: PaymentForm):

@@ -122,3 +122,12 @@ def test_another_users_order_page_is_a_404(box_office, client):
     assert client.get(f"/orders/{order.pk}/").status_code == 404
     assert client.post(f"/orders/{order.pk}/cancel/").status_code == 404
     assert Order.objects.get().status == "pending"
+
+
+def test_apply_shows_the_discount_without_marking_seats_not_filled_in_yet(box_office, client):
+    client.force_login(box_office.users["buyer"])
+    url = checkout_url(box_office, paid=2)
+    page = client.post(url, {**seat_fields(1), "discount_code": "STUDENT", "apply": "1"}).content.decode()
+    assert "16.00 EUR" in page
+    assert "This field is required." not in page
+    assert 'value="Guest0"' in page
