@@ -54,23 +54,27 @@ def check_text(text: str) -> None:
 
 
 MAX_JSON_CHARACTERS = 10_000
+MAX_JSON_DEPTH = 20  # far below what orjson writes back (255) and Python's recursion limit
 
 
 def validate_storable_json(value) -> None:
-    """JSON that every database holds, of a bounded size: no NUL or lone surrogate in any key or
-    string (PostgreSQL's jsonb refuses them, and no answer could be written back)."""
-    try:
-        size = len(json.dumps(value, ensure_ascii=False))
-    except (TypeError, ValueError) as error:
-        raise ValidationError("Not a JSON value.") from error
-    if size > MAX_JSON_CHARACTERS:
-        raise ValidationError(f"At most {MAX_JSON_CHARACTERS} characters of JSON.")
-    pending = [value]
+    """JSON that every database holds and every answer can write back, of a bounded size: no
+    NUL or lone surrogate in any key or string (PostgreSQL's jsonb refuses them), no infinite
+    number (JSON has none), nested at most MAX_JSON_DEPTH deep."""
+    pending = [(value, 1)]
     while pending:
-        item = pending.pop()
+        item, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ValidationError(f"JSON nested at most {MAX_JSON_DEPTH} deep.")
         if isinstance(item, dict):
-            pending += [*item.keys(), *item.values()]
+            pending += [(key, depth) for key in item] + [(inner, depth + 1) for inner in item.values()]
         elif isinstance(item, list):
-            pending += item
+            pending += [(inner, depth + 1) for inner in item]
         elif isinstance(item, str):
             check_text(item)
+    try:
+        size = len(json.dumps(value, ensure_ascii=False, allow_nan=False))
+    except (TypeError, ValueError) as error:
+        raise ValidationError("Not a JSON value (numbers are finite).") from error
+    if size > MAX_JSON_CHARACTERS:
+        raise ValidationError(f"At most {MAX_JSON_CHARACTERS} characters of JSON.")

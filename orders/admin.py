@@ -176,6 +176,12 @@ class AttendeeAdmin(EventChildAdmin):
     def has_add_permission(self, request):
         return False
 
+    def get_deleted_objects(self, objs, request):
+        """Ordered attendees show as protected: Django's delete pages then refuse them, and say why."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        refusals = [refusal for attendee in objs if (refusal := services.attendee_deletion_refusal(attendee))]
+        return deleted, counts, perms_needed, [*protected, *refusals]
+
     @admin.display(description="Order", ordering="order__status")
     def order_status(self, attendee):
         return attendee.order.get_status_display() if attendee.order else "not ordered"

@@ -66,9 +66,10 @@ def claim(user, key: str, body) -> Claim:
 
 
 def store(row: IdempotencyKey, response) -> None:
-    """Keep the answer for retries; an answer of the server's own failure (5xx) is not kept,
+    """Keep the answer for retries. A conflict (409: sold out, too many unpaid orders, a change
+    meanwhile) is a state that may pass, and a 5xx the server's own failure: those are not kept,
     and the key may be tried again."""
-    if response.status_code >= 500:
+    if response.status_code >= 500 or response.status_code == 409:
         release(row)
         return
     row.status_code = response.status_code

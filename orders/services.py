@@ -181,11 +181,16 @@ def update_attendee(actor: User, attendee: Attendee, **changes) -> Attendee:
     return attendee
 
 
+def attendee_deletion_refusal(attendee: Attendee) -> str | None:
+    """Why the attendee may not be deleted by anyone, if so (the admin shows it as protected)."""
+    return f"{attendee} is ordered: cancel the order instead." if attendee.order_id else None
+
+
 def delete_attendee(actor: User, attendee: Attendee) -> None:
     if not _may_change_attendee(actor, attendee):
         raise Forbidden("Only who added the attendee and the event's organizers may delete it.")
-    if attendee.order_id:
-        raise Conflict("The attendee is ordered: cancel the order instead.")
+    if refusal := attendee_deletion_refusal(attendee):
+        raise Conflict(refusal)
     attendee.delete()
 
 
@@ -310,10 +315,15 @@ def _check_quantities(quantities: dict[Ticket, int], pointer: str) -> None:
             )
 
 
-def calculate_amount(event: Event, quantities: dict[Ticket, int], code: DiscountCode | None) -> Quote:
-    """The preview of an order's amount (POST /v1/orders/calculate-amount): the order's rules on
-    quantities and the discount code, and nothing written."""
+def calculate_amount(
+    actor: User, event: Event, quantities: dict[Ticket, int], code: DiscountCode | None
+) -> Quote:
+    """The preview of an order's amount (POST /v1/orders/calculate-amount, the checkout): the
+    order's rules on quantities and the discount code, and nothing written. An event admin's
+    order gets no discount, so neither does their preview."""
     _check_quantities(quantities, "tickets")
+    if code is not None and event_permissions.is_event_admin(actor, event):
+        code = None
     counts = {ticket.pk: quantity for ticket, quantity in quantities.items()}
     applicable = check_discount_code(code, event, counts) if code is not None else set()
     return quote(quantities, code, applicable)

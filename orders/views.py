@@ -45,7 +45,7 @@ def checkout(request, pk):
         code = _discount_code(request.user, event, payment)
         try:
             if not payment.errors:
-                context["quote"] = services.calculate_amount(event, quantities, code)
+                context["quote"] = services.calculate_amount(request.user, event, quantities, code)
             if (
                 "order" in request.POST
                 and not payment.errors

@@ -235,7 +235,7 @@ class CalculateAmountView(PlainJSONView):
             code = services.discount_code_by_id(body["discount-code"])
         quantities = {found[pk]: quantity for pk, quantity in wanted.items()}
         try:
-            quote = services.calculate_amount(event, quantities, code)
+            quote = services.calculate_amount(request.user, event, quantities, code)
         except DjangoValidationError as error:  # the service names fields as the model does
             raise exceptions.ValidationError(
                 {wire_name(field): messages for field, messages in error.message_dict.items()}

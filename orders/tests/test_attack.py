@@ -1,7 +1,10 @@
 """Holes an outside attack on the running server found, each kept as the test that showed it."""
 
+import json
+
 import pytest
 
+from orders.factories import OrderFactory
 from orders.models import Attendee, Order
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +96,57 @@ def test_the_preview_points_at_its_own_fields_and_writes_money_with_cents(box_of
     assert "source" not in missing.json()["errors"][0] or missing.json()["errors"][0]["source"] == {
         "pointer": "/discount-code"
     }
+
+
+# Found by the second round.
+
+
+@pytest.mark.parametrize(
+    "raw_answers", ['{"a":' + "[" * 100 + "]" * 100 + "}", '{"a": 1e999}', '{"a": -1e999}']
+)
+def test_answers_nested_past_what_can_be_written_back_or_infinite_are_a_422(
+    box_office, client_for, raw_answers
+):
+    body = json.dumps(attendee_document(box_office.tickets["paid"])).replace(
+        '"firstname"', f'"complex-field-values": {raw_answers}, "firstname"', 1
+    )
+    response = client_for(box_office.users["buyer"]).post("/v1/attendees", body)
+    assert response.status_code == 422
+    assert not Attendee.objects.exists()
+
+
+def test_deleting_an_ordered_attendee_in_the_admin_says_why_not(box_office, client):
+    attendee = box_office.attendee()
+    OrderFactory(event=box_office.event, attendees=[attendee])
+    client.force_login(box_office.users["owner"])
+    page = client.post(f"/admin/orders/attendee/{attendee.pk}/delete/", {"post": "yes"})
+    assert page.status_code == 200
+    assert "is ordered: cancel the order instead" in page.content.decode()
+    bulk = client.post(
+        "/admin/orders/attendee/",
+        {"action": "delete_selected", "_selected_action": [attendee.pk], "post": "yes"},
+    )
+    assert bulk.status_code == 200
+    assert Attendee.objects.filter(pk=attendee.pk).exists()
+
+
+def test_a_409_is_not_kept_under_an_idempotency_key_and_a_retry_runs_again(box_office, order_as, settings):
+    settings.ORDER_PENDING_LIMIT = 1
+    buyer = box_office.users["buyer"]
+    assert order_as(buyer, [box_office.attendee()], **ONSITE).status_code == 201
+    attendee = box_office.attendee()
+    headers = {"HTTP_IDEMPOTENCY_KEY": "retry-me"}
+    assert order_as(buyer, [attendee], headers=headers, **ONSITE).status_code == 409
+    settings.ORDER_PENDING_LIMIT = 2
+    assert order_as(buyer, [attendee], headers=headers, **ONSITE).status_code == 201
+
+
+def test_event_admins_preview_no_discount_as_their_orders_get_none(box_office, client_for):
+    body = {
+        "tickets": [{"id": box_office.tickets["paid"].pk, "quantity": 1}],
+        "discount-code": str(box_office.code.pk),
+    }
+    owner = client_for(box_office.users["owner"]).post("/v1/orders/calculate-amount", body, plain=True)
+    assert owner.json()["total"] == "10.00"
+    buyer = client_for(box_office.users["buyer"]).post("/v1/orders/calculate-amount", body, plain=True)
+    assert buyer.json()["total"] == "8.00"
