@@ -203,11 +203,11 @@ class RoleInvite(models.Model):
 class Settings(models.Model):
     """The site's settings: a single row. Secrets live in the environment, never here."""
 
+    # Shown to anyone, with STRIPE_PUBLISHABLE_KEY (the environment's, as every key).
     PUBLIC_FIELDS = [
         "app_name",
         "tagline",
         "analytics_key",
-        "stripe_publishable_key",
         "google_url",
         "github_url",
         "twitter_url",
@@ -221,7 +221,6 @@ class Settings(models.Model):
     app_name = models.CharField(max_length=100, default="OpenEvent")
     tagline = models.CharField(max_length=200, blank=True, default="Run your event in the open")
     analytics_key = models.CharField(max_length=100, blank=True)
-    stripe_publishable_key = models.CharField(max_length=200, blank=True)
     google_url = models.URLField(blank=True)
     github_url = models.URLField(blank=True)
     twitter_url = models.URLField(blank=True)

@@ -1,3 +1,4 @@
+from django.conf import settings as django_settings
 from rest_framework import serializers as drf_serializers
 from rest_framework_json_api.relations import HyperlinkedRelatedField
 
@@ -193,10 +194,17 @@ class UsersEventsRolesSerializer(ResourceSerializer):
 
 
 class SettingsSerializer(ResourceSerializer):
+    stripe_publishable_key = drf_serializers.SerializerMethodField(
+        help_text="The key a page loads Stripe.js with (STRIPE_PUBLISHABLE_KEY); empty without Stripe."
+    )
+
     class Meta:
         model = Settings
         resource_name = "setting"
-        fields = [*Settings.PUBLIC_FIELDS, "admin_contact_email", "admin_notes"]
+        fields = [*Settings.PUBLIC_FIELDS, "stripe_publishable_key", "admin_contact_email", "admin_notes"]
+
+    def get_stripe_publishable_key(self, settings_row) -> str:
+        return django_settings.STRIPE_PUBLISHABLE_KEY
 
     def update(self, instance, validated_data):
         return services.update_settings(self.context["request"].user, **validated_data)
@@ -204,7 +212,7 @@ class SettingsSerializer(ResourceSerializer):
 
 class PublicSettingsSerializer(SettingsSerializer):
     class Meta(SettingsSerializer.Meta):
-        fields = Settings.PUBLIC_FIELDS
+        fields = [*Settings.PUBLIC_FIELDS, "stripe_publishable_key"]
 
 
 class InviteTokenSerializer(drf_serializers.Serializer):
