@@ -180,9 +180,9 @@ def oversold() -> int:
     """Seats held past any ticket's quantity (0 when nothing was oversold)."""
     from django.db.models import Count
 
-    from orders.models import Ticket, holding_orders
+    from orders.models import Ticket, holding_attendees
 
-    tickets = Ticket.objects.annotate(held=Count("attendees", filter=holding_orders("attendees__order__")))
+    tickets = Ticket.objects.annotate(held=Count("attendees", filter=holding_attendees("attendees__")))
     return sum(max(ticket.held - ticket.quantity, 0) for ticket in tickets)
 
 

@@ -187,6 +187,24 @@ ORDER_PENDING_LIMIT = int(os.environ.get("ORDER_PENDING_LIMIT", 3))
 ORDER_IDEMPOTENCY_HOURS = int(os.environ.get("ORDER_IDEMPOTENCY_HOURS", 24))
 DISCOUNT_LOOKUP_LIMIT_PER_HOUR = int(os.environ.get("DISCOUNT_LOOKUP_LIMIT_PER_HOUR", 60))
 ATTENDEE_UNORDERED_LIMIT = int(os.environ.get("ATTENDEE_UNORDERED_LIMIT", 100))
+
+# Payment providers (orders/payments/): each is offered once its keys are set. The API bases point
+# the SDKs at a vendor mock (staging, the tests); PAYMENT_TIMEOUT bounds every call to a provider
+# in seconds (to connect, to read the answer).
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com").rstrip("/")
+PAYPAL_MODE = os.environ.get("PAYPAL_MODE", "sandbox")  # or "live"
+PAYPAL_CLIENT_ID = os.environ.get("PAYPAL_CLIENT_ID", "")
+PAYPAL_CLIENT_SECRET = os.environ.get("PAYPAL_CLIENT_SECRET", "")
+PAYPAL_API_BASE = os.environ.get(
+    "PAYPAL_API_BASE", "https://api.paypal.com" if PAYPAL_MODE == "live" else "https://api.sandbox.paypal.com"
+).rstrip("/")
+PAYMENT_TIMEOUT = (
+    float(os.environ.get("PAYMENT_CONNECT_TIMEOUT", 5)),
+    float(os.environ.get("PAYMENT_READ_TIMEOUT", 20)),
+)
 # Failed logins allowed per address and per IP in each window (seconds).
 LOGIN_LIMIT_PER_EMAIL = int(os.environ.get("LOGIN_LIMIT_PER_EMAIL", 10))
 LOGIN_LIMIT_PER_IP = int(os.environ.get("LOGIN_LIMIT_PER_IP", 50))

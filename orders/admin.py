@@ -1,6 +1,7 @@
 """Ticketing in the organizers' admin: each organizer sees the tickets, discount codes, orders
 and attendees of the events they run. Orders are made by checkouts; here they are marked paid or
-cancelled, and attendees exported. Every change goes through orders.services."""
+cancelled (refunded, when paid), their payments and refunds read, attendees refunded one by one
+and exported. Every change goes through orders.services and orders.payments.services."""
 
 import csv
 
@@ -15,7 +16,8 @@ from events.admin import EventChildAdmin
 from openevent.errors import DomainError
 
 from . import services
-from .models import Attendee, DiscountCode, Order, Ticket, holding_orders
+from .models import Attendee, DiscountCode, Order, Payment, Refund, Ticket, holding_orders
+from .payments import services as payment_services
 
 
 @admin.register(Ticket)
@@ -56,7 +58,8 @@ class DiscountCodeAdmin(EventChildAdmin):
     def get_queryset(self, request):
         used = Count(
             "orders__attendees",
-            filter=holding_orders("orders__") & Q(orders__attendees__discounted=True),
+            filter=holding_orders("orders__")
+            & Q(orders__attendees__discounted=True, orders__attendees__refund=None),
         )
         return super().get_queryset(request).annotate(uses=used)
 
@@ -82,15 +85,41 @@ class DiscountCodeAdmin(EventChildAdmin):
         services.save_discount_code(request.user, form.instance, list(form.cleaned_data["tickets"]))
 
 
-class AttendeeInline(admin.TabularInline):
-    model = Attendee
-    fields = ["firstname", "lastname", "email", "ticket", "price", "discounted"]
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class AttendeeInline(ReadOnlyInline):
+    model = Attendee
+    fields = ["firstname", "lastname", "email", "ticket", "price", "discounted", "refund"]
+
+
+class PaymentInline(ReadOnlyInline):
+    """Each attempt to pay, with what the provider took and, for one the order did not take, why."""
+
+    model = Payment
+    fields = [
+        "created_at",
+        "provider",
+        "state",
+        "amount",
+        "paid_amount",
+        "paid_currency",
+        "note",
+        "reference",
+    ]
+
+
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fields = ["created_at", "amount", "payment", "source", "reason", "actor", "reference"]
 
 
 @admin.register(Order)
@@ -98,7 +127,12 @@ class OrderAdmin(EventChildAdmin):
     """Orders as checkouts made them: read here, marked paid or cancelled by the actions."""
 
     list_display = ["identifier", "event", "buyer", "amount", "status", "payment_mode", "created_at"]
-    list_filter = ["status", "payment_mode", ("event", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        "status",
+        "payment_mode",
+        ("payments__state", admin.ChoicesFieldListFilter),
+        ("event", admin.RelatedOnlyFieldListFilter),
+    ]
     list_select_related = ["event", "buyer"]
     search_fields = ["identifier", "buyer__email", "attendees__email"]
     date_hierarchy = "created_at"
@@ -117,8 +151,8 @@ class OrderAdmin(EventChildAdmin):
         "cancelled_at",
     ]
     readonly_fields = fields
-    inlines = [AttendeeInline]
-    actions = ["mark_paid", "cancel"]
+    inlines = [AttendeeInline, PaymentInline, RefundInline]
+    actions = ["mark_paid", "cancel", "refund_payments"]
 
     def has_add_permission(self, request):
         return False
@@ -141,9 +175,28 @@ class OrderAdmin(EventChildAdmin):
     def mark_paid(self, request, queryset):
         self._each(request, queryset, services.mark_paid, "marked paid")
 
-    @admin.action(description="Cancel the selected orders (their tickets go back on sale)")
+    @admin.action(
+        description="Cancel the selected orders (paid ones are refunded; their tickets go back on sale)"
+    )
     def cancel(self, request, queryset):
         self._each(request, queryset, services.cancel_order, "cancelled")
+
+    @admin.action(
+        description="Refund the payments the selected orders did not take (another amount, too late)"
+    )
+    def refund_payments(self, request, queryset):
+        refunded = 0
+        unwanted = Payment.objects.filter(
+            order__in=queryset, state__in=[Payment.State.MISMATCHED, Payment.State.REJECTED]
+        ).select_related("order__event")
+        for payment in unwanted:
+            try:
+                payment_services.refund_payment(request.user, payment, reason="Not taken by its order.")
+                refunded += 1
+            except DomainError as error:
+                messages.warning(request, f"{payment.order}, {payment}: {error}")
+        if refunded:
+            messages.success(request, f"{refunded} payment(s) refunded.")
 
 
 @admin.register(Attendee)
@@ -169,9 +222,10 @@ class AttendeeAdmin(EventChildAdmin):
         "complex_field_values",
         "price",
         "discounted",
+        "refund",
     ]
-    readonly_fields = ["event", "ticket", "order", "price", "discounted"]
-    actions = ["export_csv"]
+    readonly_fields = ["event", "ticket", "order", "price", "discounted", "refund"]
+    actions = ["export_csv", "refund_tickets"]
 
     def has_add_permission(self, request):
         return False
@@ -184,7 +238,25 @@ class AttendeeAdmin(EventChildAdmin):
 
     @admin.display(description="Order", ordering="order__status")
     def order_status(self, attendee):
+        if attendee.refund_id is not None:
+            return "refunded"
         return attendee.order.get_status_display() if attendee.order else "not ordered"
+
+    @admin.action(description="Refund the selected attendees' tickets (the rest of their orders stays valid)")
+    def refund_tickets(self, request, queryset):
+        by_order = {}
+        for attendee in queryset.filter(order__isnull=False).select_related("order__event"):
+            by_order.setdefault(attendee.order, []).append(attendee)
+        for order, attendees in by_order.items():
+            try:
+                refund = payment_services.refund_order(request.user, order, attendees)
+            except (DomainError, ValidationError) as error:
+                messages.warning(request, f"{order}: {' '.join(getattr(error, 'messages', [str(error)]))}")
+            else:
+                messages.success(
+                    request,
+                    f"{order}: {refund.amount} {order.event.payment_currency} refunded, the buyer emailed.",
+                )
 
     def save_model(self, request, obj, form, change):
         changes = {field: form.cleaned_data[field] for field in form.changed_data}

@@ -54,7 +54,11 @@ class PaymentForm(forms.Form):
 
     def __init__(self, *args, modes: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        labels = dict(Order.PaymentMode.choices) | {Order.PaymentMode.ONSITE: "At the venue"}
+        labels = {
+            Order.PaymentMode.STRIPE: "By card, with Stripe",
+            Order.PaymentMode.PAYPAL: "With PayPal",
+            Order.PaymentMode.ONSITE: "At the venue",
+        }
         self.fields["payment_mode"].choices = [(mode, labels[mode]) for mode in modes]
         if len(modes) == 1:
             self.fields["payment_mode"].initial = modes[0]

@@ -1,6 +1,6 @@
 """Tickets, attendees, discount codes and orders. Stock and discount uses are never stored as
 counters: they are counted from the orders that hold them, inside the row locks that
-orders.services takes (see `holding_orders`)."""
+orders.services takes (see `holding_attendees`)."""
 
 import uuid
 from decimal import Decimal
@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils.timezone import now
 
 from events.models import Event
@@ -208,7 +209,7 @@ class Order(models.Model):
     class PaymentMode(models.TextChoices):
         FREE = "free"
         STRIPE = "stripe"
-        PAYPAL = "paypal"
+        PAYPAL = "paypal", "PayPal"
         ONSITE = "onsite"
 
     identifier = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -245,10 +246,78 @@ class Order(models.Model):
     def __str__(self) -> str:
         return str(self.identifier)
 
+    def get_absolute_url(self) -> str:
+        return reverse("orders:detail", args=[self.pk])
+
     @property
     def is_stale(self) -> bool:
         """Pending past its expiry: it holds nothing any more, whatever its status says yet."""
         return self.status == self.Status.PENDING and self.expires_at is not None and self.expires_at <= now()
+
+
+class Payment(models.Model):
+    """One attempt to pay an order online: what was asked of the provider, the provider's
+    references for it (its checkout, then the charge that refunds go against) and how it ended.
+    Its state changes only through orders.payments.services, under the order's row lock."""
+
+    class State(models.TextChoices):
+        CREATED = "created", "waiting for the buyer"
+        CONFIRMED = "confirmed", "paid the order"
+        MISMATCHED = "mismatched", "paid, but not the order's amount"
+        REJECTED = "rejected", "paid, but the order could not take it"
+        FAILED = "failed", "not paid"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    provider = models.CharField(max_length=6, choices=Order.PaymentMode.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.CREATED)  # one confirmed
+    amount = models.DecimalField(**MONEY, help_text="What the provider was asked to take.")
+    currency = models.CharField(max_length=3)
+    # Null until the provider answers: its checkout (Stripe session, PayPal payment), then its charge.
+    reference = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    charge_reference = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    payment_url = models.URLField(max_length=2000, blank=True)
+    paid_amount = models.DecimalField(**MONEY, null=True, blank=True, help_text="What the provider took.")
+    paid_currency = models.CharField(max_length=3, blank=True)
+    note = models.TextField(blank=True, help_text="Why it failed, or what became of the money.")
+    created_at = models.DateTimeField(default=now, editable=False)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} {self.reference or self.pk}"
+
+    @property
+    def is_paid(self) -> bool:
+        return self.state in (self.State.CONFIRMED, self.State.MISMATCHED, self.State.REJECTED)
+
+
+class Refund(models.Model):
+    """Money given back for an order: through the provider of a `payment`, or by hand (paid at the
+    venue). The attendees it refunds hold their tickets no more."""
+
+    class Source(models.TextChoices):
+        ORGANIZER = "organizer", "by an organizer"
+        PROVIDER = "provider", "in the provider's dashboard"
+        AUTOMATIC = "automatic", "automatically"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
+    reference = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    source = models.CharField(max_length=9, choices=Source.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["order", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.order.event.payment_currency} of {self.order}"
 
 
 def holding_orders(prefix: str = "", at=None) -> Q:
@@ -260,6 +329,12 @@ def holding_orders(prefix: str = "", at=None) -> Q:
         Q(**{f"{expires_at}__isnull": True}) | Q(**{f"{expires_at}__gt": at})
     )
     return Q(**{status: Order.Status.COMPLETED}) | pending
+
+
+def holding_attendees(prefix: str = "") -> Q:
+    """The attendees that hold a seat (and their discount use): of a holding order, not refunded;
+    a filter on Attendee, or through `prefix` (`attendees__`)."""
+    return holding_orders(f"{prefix}order__") & Q(**{f"{prefix}refund": None})
 
 
 class Attendee(models.Model):
@@ -289,6 +364,9 @@ class Attendee(models.Model):
     )
     discounted = models.BooleanField(
         default=False, editable=False, help_text="Its order's discount code took something off its price."
+    )
+    refund = models.ForeignKey(
+        Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="attendees", editable=False
     )
     created_at = models.DateTimeField(default=now, editable=False)
 

@@ -2,7 +2,7 @@
 discount codes and attendees, and the orders that sell them.
 
 Scarce things are counted, never stored as counters: a ticket's sold and held seats and a
-discount code's uses are the attendees of the orders that hold them (models.holding_orders).
+discount code's uses are the attendees that hold them (models.holding_attendees).
 An order is made in one transaction that locks, in this order, the buyer's row (their pending
 orders and their attendees), the discount code and the tickets (by id), then counts and writes:
 two checkouts can never both take the last seat. Services take the acting user and
@@ -38,7 +38,9 @@ from openevent import ratelimit
 from openevent.errors import Conflict, Forbidden, NotFound
 from openevent.mail import send_templated_mail
 
-from .models import Attendee, DiscountCode, Order, Ticket, holding_orders
+from . import payments
+from .models import Attendee, DiscountCode, Order, Refund, Ticket, holding_attendees, holding_orders
+from .payments import services as payment_services
 
 CENT = Decimal("0.01")
 Status = Order.Status
@@ -278,16 +280,14 @@ def check_discount_code(
 
 def discount_uses(code: DiscountCode) -> int:
     """How many tickets the code discounts in the orders that hold theirs."""
-    return Attendee.objects.filter(
-        holding_orders("order__"), order__discount_code=code, discounted=True
-    ).count()
+    return Attendee.objects.filter(holding_attendees(), order__discount_code=code, discounted=True).count()
 
 
 def with_held(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """The tickets, each with `held`: its seats sold or held by pending orders, counted in the
     same query (a list's worth at once)."""
     held = (
-        Attendee.objects.filter(holding_orders("order__"), ticket=OuterRef("pk"))
+        Attendee.objects.filter(holding_attendees(), ticket=OuterRef("pk"))
         .values("ticket")
         .annotate(count=Count("pk"))
         .values("count")
@@ -299,7 +299,7 @@ def tickets_held(ticket_ids) -> dict[int, int]:
     """{ticket id: seats sold or held by pending orders} for these tickets."""
     held = dict.fromkeys(ticket_ids, 0)
     rows = (
-        Attendee.objects.filter(holding_orders("order__"), ticket_id__in=ticket_ids)
+        Attendee.objects.filter(holding_attendees(), ticket_id__in=ticket_ids)
         .values_list("ticket_id")
         .annotate(Count("pk"))
     )
@@ -353,9 +353,10 @@ def _check_attendees(actor: User, event: Event, attendees: list[Attendee]) -> No
 
 
 def payment_modes(event: Event) -> list[str]:
-    """How a buyer can pay for an order of the event now (the pages offer these): at the venue
-    if the event takes that; Stripe and PayPal come with the payments issue's providers."""
-    return [Mode.ONSITE] if event.can_pay_onsite else []
+    """How a buyer can pay for an order of the event now (the pages offer these): the online
+    providers it offers, and at the venue if it takes that."""
+    online = [provider.name for provider in payments.offered(event)]
+    return [*online, Mode.ONSITE] if event.can_pay_onsite else online
 
 
 def _check_payment_mode(event: Event, mode: str, total: Decimal) -> None:
@@ -370,8 +371,8 @@ def _check_payment_mode(event: Event, mode: str, total: Decimal) -> None:
     }
     if not accepted[mode]:
         raise ValidationError({"payment_mode": f"The event does not take payment by {mode}."})
-    if mode in ONLINE_MODES:
-        raise ValidationError({"payment_mode": f"Payment by {mode} is not configured on this server yet."})
+    if mode in ONLINE_MODES and not payments.PROVIDERS[mode].is_configured():
+        raise ValidationError({"payment_mode": f"Payment by {mode} is not configured on this server."})
 
 
 def create_order(
@@ -444,7 +445,7 @@ def create_order(
             ).update(order=order, price=line.unit_price, discounted=line.discounted)
             if updated != len(ordered):
                 raise Conflict("An attendee of this order was ordered or changed meanwhile: try again.")
-    _notify_buyer(order, attendees)
+    notify_buyer(order, attendees)
     return order
 
 
@@ -521,16 +522,21 @@ def _check_move(actor: User, order: Order, status: str) -> None:
 
 
 def cancel_order(actor: User, order: Order) -> Order:
-    """Cancel an order: its buyer while it is pending, the event's admins also once completed.
-    Its tickets and discount uses are free again (they are counted from holding orders)."""
+    """Cancel an order: its buyer while it is pending, the event's admins also once completed,
+    which gives its money back (payments.services.refund_order). Its tickets and discount uses
+    are free again (they are counted from holding orders)."""
     with transaction.atomic():
         locked = expire_if_stale(_lock_order(order))
         if locked.status == Status.CANCELLED:
             return locked
         _check_move(actor, locked, Status.CANCELLED)
+        if locked.status == Status.COMPLETED and locked.amount > 0:
+            payment_services.refund_order(actor, locked)
+            locked.refresh_from_db()
+            return locked
         locked.status, locked.cancelled_at = Status.CANCELLED, now()
         locked.save(update_fields=["status", "cancelled_at"])
-    _notify_buyer(locked)
+    notify_buyer(locked)
     return locked
 
 
@@ -543,7 +549,7 @@ def mark_paid(actor: User, order: Order) -> Order:
         _check_move(actor, locked, Status.COMPLETED)
         locked.status, locked.completed_at, locked.paid_via = Status.COMPLETED, now(), locked.payment_mode
         locked.save(update_fields=["status", "completed_at", "paid_via"])
-    _notify_buyer(locked)
+    notify_buyer(locked)
     return locked
 
 
@@ -567,17 +573,22 @@ EMAILS = {
     Status.COMPLETED: ("orders/email/order_completed", "Your tickets for {event}"),
     Status.CANCELLED: ("orders/email/order_cancelled", "Your order for {event} is cancelled"),
 }
+REFUND_EMAIL = ("orders/email/order_refunded", "Your refund for {event}")
 
 
-def _notify_buyer(order: Order, attendees: list[Attendee] | None = None) -> None:
-    """Email the buyer the order's state; `attendees`, with their tickets, if they are at hand."""
-    if order.buyer is None or order.status not in EMAILS:
+def notify_buyer(order: Order, attendees: list[Attendee] | None = None, refund: Refund | None = None) -> None:
+    """Email the buyer the order's state, or the `refund` just made; `attendees`, with their
+    tickets, if they are at hand."""
+    if order.buyer is None or (refund is None and order.status not in EMAILS):
         return
-    template, subject = EMAILS[order.status]
+    template, subject = EMAILS[order.status] if refund is None else REFUND_EMAIL
+    if attendees is None:
+        attendees = list((refund or order).attendees.select_related("ticket"))
     context = {
         "order": order,
         "event": order.event,
-        "attendees": attendees if attendees is not None else list(order.attendees.select_related("ticket")),
+        "attendees": attendees,
+        "refund": refund,
         "order_url": f"{settings.FRONTEND_URL}{reverse('orders:detail', args=[order.pk])}",
     }
     send_templated_mail(template, context, order.buyer.email, subject.format(event=order.event.name))

@@ -1,9 +1,11 @@
-"""The attendees' pages: the checkout (tickets → who comes → how to pay → the order), their orders
-and each order's page. Every change goes through orders.services."""
+"""The attendees' pages: the checkout (tickets → who comes → how to pay → the provider's page, or
+the order), their orders, each order's page, and the pages the providers send buyers back to.
+Every change goes through orders.services and orders.payments.services."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -11,9 +13,11 @@ from events import permissions as event_permissions
 from openevent.errors import DomainError, NotFound
 from openevent.ratelimit import RateLimited
 
-from . import permissions, services
+from . import payments, permissions, services
 from .forms import AttendeeForm, PaymentForm, TicketSelectionForm
-from .models import Attendee, Order, Ticket
+from .models import Attendee, Order, Payment, Ticket
+from .payments import services as payment_services
+from .payments.base import ProviderError
 
 
 def tickets_on_offer(user, event) -> list[Ticket]:
@@ -57,7 +61,7 @@ def checkout(request, pk):
                 ]
                 mode = payment.cleaned_data["payment_mode"] or Order.PaymentMode.FREE
                 order = services.checkout(request.user, event, attendees, mode, code)
-                return redirect("orders:detail", identifier=order.pk)
+                return _pay_online(request, order) if _payable(order) else redirect(order)
         except ValidationError as error:
             _add_errors(payment, error)
         except DomainError as error:
@@ -122,13 +126,26 @@ def _order(request, identifier) -> Order:
     return services.expire_if_stale(get_object_or_404(visible, pk=identifier))
 
 
+def _payable(order: Order) -> bool:
+    """Pending, not past its expiry, and paid online: its buyer can (still) pay it."""
+    return (
+        order.status == Order.Status.PENDING
+        and not order.is_stale
+        and order.payment_mode in services.ONLINE_MODES
+    )
+
+
 @login_required
 def order_detail(request, identifier):
     order = _order(request, identifier)
+    mine = order.buyer_id == request.user.pk
     context = {
         "order": order,
-        "attendees": order.attendees.select_related("ticket"),
-        "may_cancel": order.status == Order.Status.PENDING and order.buyer_id == request.user.pk,
+        "attendees": order.attendees.select_related("ticket", "refund"),
+        "payments": order.payments.all(),
+        "refunds": order.refunds.all(),
+        "providers": payments.offered(order.event) if mine and _payable(order) else [],
+        "may_cancel": order.status == Order.Status.PENDING and mine,
     }
     return render(request, "orders/order_detail.html", context)
 
@@ -143,4 +160,69 @@ def cancel(request, identifier):
         messages.error(request, str(error))
     else:
         messages.success(request, "Your order is cancelled and its tickets are released.")
-    return redirect("orders:detail", identifier=order.pk)
+    return redirect(order)
+
+
+@require_POST
+@login_required
+def pay(request, identifier):
+    """ "Pay with …": a new checkout at the provider chosen, and off to its page."""
+    return _pay_online(request, _order(request, identifier), request.POST.get("provider"))
+
+
+def _pay_online(request, order: Order, provider: str | None = None):
+    try:
+        payment = payment_services.start_payment(request.user, order, provider)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except DomainError as error:  # a provider down among them
+        messages.error(request, str(error))
+    else:
+        return redirect(payment.payment_url)
+    return redirect(order)
+
+
+RETURN_MESSAGES = {
+    Payment.State.CONFIRMED: (messages.SUCCESS, "Paid: your tickets are on their way by email."),
+    Payment.State.REJECTED: (
+        messages.WARNING,
+        "Your payment arrived, but the order could not take it. {note}. We have emailed you.",
+    ),
+    Payment.State.MISMATCHED: (
+        messages.ERROR,
+        "Your payment was not for the order's amount, so the order is not complete: the organizers "
+        "will sort it out with you.",
+    ),
+    Payment.State.FAILED: (messages.ERROR, "The payment did not go through ({note}): try again."),
+    Payment.State.CREATED: (messages.INFO, "Your payment is not finished: pay, or try again."),
+}
+
+
+def _buyers_payment(request, identifier, pk) -> tuple[Order, Payment]:
+    order = _order(request, identifier)
+    if order.buyer_id != request.user.pk:
+        raise Http404
+    return order, get_object_or_404(order.payments, pk=pk)
+
+
+@login_required
+def payment_return(request, identifier, pk):
+    """Where a provider sends the buyer back after paying: the provider is asked (PayPal's payment
+    is executed here), the order completes if the money is there, and the buyer sees the result."""
+    order, payment = _buyers_payment(request, identifier, pk)
+    try:
+        payment = payment_services.settle_payment(payment, request.GET)
+    except ProviderError as error:
+        messages.error(request, f"{error} Your payment is not lost: reload this page to check it again.")
+    else:
+        level, text = RETURN_MESSAGES[payment.state]
+        messages.add_message(request, level, text.format(note=payment.note.rstrip(".")))
+    return redirect(order)
+
+
+@login_required
+def payment_cancel(request, identifier, pk):
+    """Where a provider sends the buyer who gave up paying: nothing changes."""
+    order, _ = _buyers_payment(request, identifier, pk)
+    messages.info(request, "Payment not finished: your order is still waiting, pay when you are ready.")
+    return redirect(order)

@@ -1,3 +1,5 @@
+import contextlib
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers as fields
 
@@ -5,6 +7,8 @@ from events.api.serializers import EventChildSerializer, VisibleEventField
 from openevent.resources import Relationship
 from orders import permissions, services
 from orders.models import Attendee, DiscountCode, Order, Ticket
+from orders.payments import services as payment_services
+from orders.payments.base import ProviderError
 
 EVENT = "events.api.serializers.EventSerializer"
 MAX_ID = 2**63 - 1  # the largest id a BigAutoField holds
@@ -188,10 +192,19 @@ class OrderSerializer(EventChildSerializer):
             "discount_code",
             "buyer",
         ]
-        extra_kwargs = {"amount": {"required": False}}
+        extra_kwargs = {
+            "amount": {"required": False},
+            "payment_url": {
+                "help_text": "Where the buyer pays: the Stripe Checkout or PayPal page of the latest "
+                "attempt. Null for free and onsite orders, and when the provider could not be reached: "
+                "POST /v1/orders/{identifier}/pay tries again."
+            },
+        }
 
     def create(self, validated_data):
-        return services.create_order(
+        """The order, and for one paid online its checkout at the provider (`payment-url`); a
+        provider that cannot be reached leaves it null, to try again (`/v1/orders/{id}/pay`)."""
+        order = services.create_order(
             self.actor,
             validated_data["event"],
             validated_data["attendees"],
@@ -200,6 +213,10 @@ class OrderSerializer(EventChildSerializer):
             amount=validated_data.get("amount"),
             status=validated_data.get("status"),
         )
+        if order.status == Order.Status.PENDING and order.payment_mode in services.ONLINE_MODES:
+            with contextlib.suppress(ProviderError):
+                payment_services.start_payment(self.actor, order)
+        return order
 
     def update(self, instance, validated_data):
         return services.change_order(
@@ -221,4 +238,15 @@ class CalculateAmountSerializer(fields.Serializer):
             "discount-code": fields.UUIDField(
                 required=False, allow_null=True, help_text="A discount code's id, to see what it takes off."
             ),
+        }
+
+
+class PaySerializer(fields.Serializer):
+    """`POST /v1/orders/{identifier}/pay`: by which provider (the order's payment mode if left out)."""
+
+    def get_fields(self):
+        return {
+            "payment-mode": fields.ChoiceField(
+                choices=services.ONLINE_MODES, required=False, help_text="stripe or paypal."
+            )
         }

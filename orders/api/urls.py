@@ -9,6 +9,8 @@ from .views import (
     DiscountCodeViewSet,
     MyOrdersViewSet,
     OrderViewSet,
+    PayView,
+    StripeWebhookView,
     TicketViewSet,
 )
 
@@ -19,6 +21,8 @@ registry.register("orders", OrderViewSet)
 
 urlpatterns = [
     path("orders/calculate-amount", CalculateAmountView.as_view(), name="calculate-amount"),
+    path("orders/<uuid:identifier>/pay", PayView.as_view(), name="order-pay"),
+    path("webhooks/stripe", StripeWebhookView.as_view(), name="stripe-webhook"),
     path("users/me/orders", MyOrdersViewSet.as_view({"get": "list"}), name="my-orders"),
     path(
         "events/<int:pk>/discount-codes/<str:code>",

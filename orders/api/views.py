@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, mixins, permissions
@@ -7,17 +8,20 @@ from rest_framework.response import Response
 
 from events import permissions as event_permissions
 from openevent.api import PlainJSONView
+from openevent.errors import Unavailable
 from openevent.resources import wire_name
 from openevent.schema import plain
 from openevent.viewsets import ResourceModelViewSet, ResourceQueryMixin, ResourceViewSet
 from orders import idempotency, services
 from orders import permissions as order_permissions
+from orders.payments import services as payment_services
 
 from .serializers import (
     AttendeeSerializer,
     CalculateAmountSerializer,
     DiscountCodeSerializer,
     OrderSerializer,
+    PaySerializer,
     TicketSerializer,
 )
 
@@ -195,6 +199,74 @@ class MyOrdersViewSet(OrderViewSet):
 
 
 AMOUNT = fields.DecimalField(max_digits=12, decimal_places=2)
+
+
+class PayView(PlainJSONView):
+    """`POST /v1/orders/{identifier}/pay`: a new checkout for a pending order paid online."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    body_key = None
+    error_answers = {
+        "post": {
+            403: "The caller is not the order's buyer.",
+            404: "The order is not there for the caller.",
+            409: "The order is not pending, or is paid at the venue.",
+            422: "The event does not take that payment mode now.",
+            503: "The provider cannot be reached: try again.",
+        }
+    }
+
+    @extend_schema(
+        summary="Start paying a pending order online, again or by another provider (its buyer)",
+        request=PaySerializer,
+        responses={
+            200: plain(
+                "OrderPayment",
+                **{"payment-mode": fields.CharField(), "payment-url": fields.URLField()},
+            )
+        },
+    )
+    def post(self, request, identifier):
+        body = self.validated(PaySerializer)
+        order = get_object_or_404(
+            order_permissions.visible_orders(request.user).select_related("event"), pk=identifier
+        )
+        try:
+            payment = payment_services.start_payment(request.user, order, body.get("payment-mode"))
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError({"payment-mode": error.message_dict["payment_mode"]}) from error
+        return Response({"payment-mode": payment.provider, "payment-url": payment.payment_url})
+
+
+class StripeWebhookView(PlainJSONView):
+    """`POST /v1/webhooks/stripe`: Stripe tells of a checkout paid or expired, or a refund made in
+    its dashboard. Signed with STRIPE_WEBHOOK_SECRET; the objects are fetched from Stripe again."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    body_key = None
+    error_answers = {
+        "post": {
+            400: "The Stripe-Signature does not verify, or the body is not an event.",
+            503: "Stripe cannot be reached, or the order is busy: Stripe sends the event again.",
+        }
+    }
+
+    @extend_schema(
+        summary="Receive an event from Stripe (Stripe: signed with the webhook secret)",
+        request=plain("StripeEvent", id=fields.CharField(), type=fields.CharField()),
+        parameters=[OpenApiParameter("Stripe-Signature", location=OpenApiParameter.HEADER, required=True)],
+        responses={200: plain("StripeEventReceived", received=fields.CharField())},
+    )
+    def post(self, request):
+        signature = request.headers.get("Stripe-Signature", "")
+        try:  # the body as it was signed, not as parsed
+            received = payment_services.handle_stripe_event(request.body, signature)
+        except ValueError as error:
+            raise exceptions.ParseError(str(error)) from error
+        except OperationalError as error:  # the order's row lock not had in time
+            raise Unavailable("The order is busy: send the event again.") from error
+        return Response({"received": received})
 
 
 class CalculateAmountView(PlainJSONView):

@@ -10,6 +10,7 @@ from events.factories import EventFactory
 from events.models import Event, Role
 from orders.factories import AttendeeFactory, DiscountCodeFactory, TicketFactory
 from orders.models import Attendee, DiscountCode
+from orders.tests.fake_vendors import FakePayPal, FakeStripe
 
 
 @dataclass
@@ -79,3 +80,31 @@ def order_as(api):
         return client.post("/v1/orders", document, **(headers or {}))
 
     return post
+
+
+@pytest.fixture
+def stripe_fake(settings):
+    """Stripe's API faked on 127.0.0.1 and this server configured for it (calls time out in 1 s)."""
+    with FakeStripe() as fake:
+        settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = fake.secret_key, fake.webhook_secret
+        settings.STRIPE_API_BASE = fake.url
+        settings.PAYMENT_TIMEOUT = (1, 1)
+        yield fake
+
+
+@pytest.fixture
+def paypal_fake(settings):
+    """PayPal's API faked on 127.0.0.1 and this server configured for it (calls time out in 1 s)."""
+    with FakePayPal() as fake:
+        settings.PAYPAL_CLIENT_ID, settings.PAYPAL_CLIENT_SECRET = fake.client_id, fake.client_secret
+        settings.PAYPAL_API_BASE = fake.url
+        settings.PAYMENT_TIMEOUT = (1, 1)
+        yield fake
+
+
+@pytest.fixture
+def online(box_office, stripe_fake, paypal_fake) -> BoxOffice:
+    """The box office's event paid by Stripe and PayPal as well, both faked."""
+    Event.objects.filter(pk=box_office.event.pk).update(can_pay_by_stripe=True, can_pay_by_paypal=True)
+    box_office.event.refresh_from_db()
+    return box_office

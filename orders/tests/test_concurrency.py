@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from accounts.factories import UserFactory
 from events.factories import EventFactory
@@ -92,3 +93,61 @@ def test_twenty_buyers_racing_a_code_with_five_uses_get_exactly_five_discounts(e
     outcomes, discounted = code_race(event)
     assert sorted(outcomes) == ["ordered"] * 5 + ["refused"] * (BUYERS - 5)
     assert discounted == 5
+
+
+def webhook_and_return_page_at_once(stripe_fake, ticket) -> tuple[Order, list[int]]:
+    """A buyer's Stripe order, paid; then Stripe's webhook and the buyer's return page at the same
+    instant, each from a connection of its own: the order, and the status codes they got."""
+    from django.test import Client
+
+    from orders.payments import services as payment_services
+
+    buyer = UserFactory()
+    order = services.create_order(
+        buyer, ticket.event, [AttendeeFactory(ticket=ticket, creator=buyer)], "stripe"
+    )
+    payment = payment_services.start_payment(buyer, order)
+    payload, signature = stripe_fake.event("checkout.session.completed", stripe_fake.pay(payment.reference))
+    webhook, browser = Client(), Client()
+    browser.force_login(buyer)
+    barrier = threading.Barrier(2)
+
+    def arrive(request):
+        barrier.wait()
+        try:
+            return request().status_code
+        finally:
+            connection.close()
+
+    requests = [
+        lambda: webhook.post(
+            "/v1/webhooks/stripe", payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
+        ),
+        lambda: browser.get(reverse("orders:payment-return", args=[order.pk, payment.pk])),
+    ]
+    with ThreadPoolExecutor(2) as pool:
+        return order, sorted(pool.map(arrive, requests))
+
+
+def test_the_webhook_and_the_return_page_racing_complete_the_order_once(settings, mailoutbox):
+    """Both ask Stripe and find the session paid: one completes the order, the other changes nothing."""
+    from orders.tests.fake_vendors import FakeStripe
+
+    ticket = TicketFactory(
+        event=EventFactory(owner=UserFactory(), can_pay_by_stripe=True), paid=True, quantity=100
+    )
+    with FakeStripe() as stripe_fake:
+        settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = (
+            stripe_fake.secret_key,
+            stripe_fake.webhook_secret,
+        )
+        settings.STRIPE_API_BASE = stripe_fake.url
+        for _ in range(ATTEMPTS_TO_SHOW_THE_RACE):
+            order, answers = webhook_and_return_page_at_once(stripe_fake, ticket)
+            assert answers == [200, 302]
+            order.refresh_from_db()
+            assert order.status == "completed"
+            completions = [
+                mail for mail in mailoutbox if mail.to == [order.buyer.email] and "tickets" in mail.subject
+            ]
+            assert len(completions) == 1

@@ -199,7 +199,7 @@ def test_a_ticket_no_longer_on_sale_is_not_ordered(box_office, order_as):
         ("free", {}, "The order costs 10.00 EUR: choose how to pay."),
         ("onsite", {"can_pay_onsite": False}, "The event does not take payment by onsite."),
         ("paypal", {}, "The event does not take payment by paypal."),
-        ("stripe", {"can_pay_by_stripe": True}, "Payment by stripe is not configured on this server yet."),
+        ("stripe", {"can_pay_by_stripe": True}, "Payment by stripe is not configured on this server."),
     ],
 )
 def test_the_payment_mode_must_be_one_the_event_takes(box_office, order_as, mode, event_change, message):
