@@ -86,11 +86,18 @@ class DiscountCodeAdmin(EventChildAdmin):
 
 
 class ReadOnlyInline(admin.TabularInline):
+    """An order's rows, shown to whoever may see the order (its event's admins)."""
+
     extra = 0
     can_delete = False
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None:
+            return event_permissions.may_use_admin(request.user)
+        return event_permissions.is_event_admin(request.user, obj.event)
 
     def has_add_permission(self, request, obj=None):
         return False

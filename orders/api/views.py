@@ -210,7 +210,7 @@ class PayView(PlainJSONView):
         "post": {
             403: "The caller is not the order's buyer.",
             404: "The order is not there for the caller.",
-            409: "The order is not pending, or is paid at the venue.",
+            409: "The order is not pending, is paid at the venue, or was tried too often.",
             422: "The event does not take that payment mode now.",
             503: "The provider cannot be reached: try again.",
         }

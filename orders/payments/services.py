@@ -34,6 +34,8 @@ State = Payment.State
 # How long settling waits for an order another request has locked (PostgreSQL); past it the
 # webhook answers 503 and the provider sends it again.
 LOCK_TIMEOUT = "5s"
+# Checkouts one order may open: each is a call to the provider, whose rate limits all buyers share.
+ATTEMPTS_PER_ORDER = 10
 
 
 def _url(name: str, *args) -> str:
@@ -67,6 +69,8 @@ def start_payment(actor: User, order: Order, provider_name: str | None = None) -
             raise Conflict(f"The order is {locked.status}: there is nothing to pay.")
         if locked.payment_mode == Order.PaymentMode.ONSITE:
             raise Conflict("The order is paid at the venue.")
+        if locked.payments.count() >= ATTEMPTS_PER_ORDER:
+            raise Conflict("The order has been tried too often: cancel it and order again.")
         locked.payment_mode = name
         locked.save(update_fields=["payment_mode"])
         payment = Payment.objects.create(

@@ -543,6 +543,15 @@ def test_an_order_that_is_not_pending_is_not_paid_again(online, order_as, api, s
     assert Payment.objects.count() == 1
 
 
+def test_an_order_opens_a_bounded_number_of_checkouts(online, order_as, client_for, stripe_fake):
+    order, _ = place(online, order_as)
+    buyer = client_for(online.users["buyer"])
+    answers = [buyer.post(f"/v1/orders/{order.pk}/pay", {}, plain=True).status_code for _ in range(10)]
+
+    assert answers == [200] * 9 + [409]
+    assert order.payments.count() == payment_services.ATTEMPTS_PER_ORDER
+
+
 def test_the_stripe_publishable_key_is_in_the_public_settings(api, settings, db):
     settings.STRIPE_PUBLISHABLE_KEY = "pk_test_shown"
 
@@ -561,3 +570,50 @@ def test_the_checkout_offers_only_the_providers_with_keys(box_office, client, st
 
     assert "By card, with Stripe" in page.content.decode()
     assert "With PayPal" not in page.content.decode()  # no PayPal keys here
+
+
+# The organizers' admin
+
+
+def test_the_admin_shows_an_orders_payments_with_a_mismatch_and_refunds_it(
+    online, order_as, api, client, stripe_fake
+):
+    order, _ = place(online, order_as)
+    webhook(api, stripe_fake, "checkout.session.completed", paid_session(stripe_fake, order, amount=500))
+    client.force_login(online.users["owner"])
+
+    page = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    listed = (
+        client.get("/admin/orders/order/", {"payments__state__exact": "mismatched"}).context["cl"].result_list
+    )
+    refunded = client.post(
+        "/admin/orders/order/", {"action": "refund_payments", "_selected_action": [order.pk]}, follow=True
+    )
+
+    assert "Paid 5.00 EUR, but the order costs 10.00 EUR" in page
+    assert order.attendees.get().email in page  # the inlines show to the event's admins
+    assert list(listed) == [order]
+    assert page_messages(refunded) == ["1 payment(s) refunded."]
+    assert Refund.objects.get().amount == Decimal("5.00")
+
+
+def test_the_admin_refunds_single_tickets_of_an_order(online, order_as, api, client, stripe_fake, mailoutbox):
+    ada, grace = online.attendee(), online.attendee()
+    order = completed_stripe_order(online, order_as, api, stripe_fake, attendees=[ada, grace])
+    client.force_login(online.users["owner"])
+    mailoutbox.clear()
+
+    response = client.post(
+        "/admin/orders/attendee/", {"action": "refund_tickets", "_selected_action": [grace.pk]}, follow=True
+    )
+
+    assert page_messages(response) == [f"{order}: 10.00 EUR refunded, the buyer emailed."]
+    assert Order.objects.get(pk=order.pk).status == "completed"
+    assert "Grace" not in mailoutbox[0].body.split("cancelled:")[0]
+    assert f"{grace.firstname} {grace.lastname}" in mailoutbox[0].body
+    assert "Your other tickets stay valid." in mailoutbox[0].body
+    again = client.post(
+        "/admin/orders/attendee/", {"action": "refund_tickets", "_selected_action": [grace.pk]}, follow=True
+    )
+    assert "hold a ticket" in page_messages(again)[0]
+    assert Refund.objects.count() == 1
