@@ -201,6 +201,7 @@ PAYPAL_CLIENT_SECRET = os.environ.get("PAYPAL_CLIENT_SECRET", "")
 PAYPAL_API_BASE = os.environ.get(
     "PAYPAL_API_BASE", "https://api.paypal.com" if PAYPAL_MODE == "live" else "https://api.sandbox.paypal.com"
 ).rstrip("/")
+PAYMENT_START_LIMIT_PER_HOUR = int(os.environ.get("PAYMENT_START_LIMIT_PER_HOUR", 30))  # checkouts per buyer
 PAYMENT_TIMEOUT = (
     float(os.environ.get("PAYMENT_CONNECT_TIMEOUT", 5)),
     float(os.environ.get("PAYMENT_READ_TIMEOUT", 20)),

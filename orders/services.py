@@ -523,19 +523,22 @@ def _check_move(actor: User, order: Order, status: str) -> None:
 
 def cancel_order(actor: User, order: Order) -> Order:
     """Cancel an order: its buyer while it is pending, the event's admins also once completed,
-    which gives its money back (payments.services.refund_order). Its tickets and discount uses
-    are free again (they are counted from holding orders)."""
+    which gives its money back (payments.services.refund_order, outside this lock: the provider
+    may take seconds). Its tickets and discount uses are free again (they are counted from the
+    attendees that hold them)."""
     with transaction.atomic():
         locked = expire_if_stale(_lock_order(order))
         if locked.status == Status.CANCELLED:
             return locked
         _check_move(actor, locked, Status.CANCELLED)
-        if locked.status == Status.COMPLETED and locked.amount > 0:
-            payment_services.refund_order(actor, locked)
-            locked.refresh_from_db()
-            return locked
-        locked.status, locked.cancelled_at = Status.CANCELLED, now()
-        locked.save(update_fields=["status", "cancelled_at"])
+        paid = locked.status == Status.COMPLETED and locked.amount > 0
+        if not paid:
+            locked.status, locked.cancelled_at = Status.CANCELLED, now()
+            locked.save(update_fields=["status", "cancelled_at"])
+    if paid:
+        payment_services.refund_order(actor, locked)
+        locked.refresh_from_db()
+        return locked
     notify_buyer(locked)
     return locked
 

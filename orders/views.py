@@ -177,6 +177,9 @@ def _pay_online(request, order: Order, provider: str | None = None):
         messages.error(request, " ".join(error.messages))
     except DomainError as error:  # a provider down among them
         messages.error(request, str(error))
+    except RateLimited as error:
+        minutes = -(-error.retry_after // 60)
+        messages.error(request, f"Too many payments started: try again in {minutes} minutes.")
     else:
         return redirect(payment.payment_url)
     return redirect(order)

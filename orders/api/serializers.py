@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers as fields
 
 from events.api.serializers import EventChildSerializer, VisibleEventField
+from openevent.ratelimit import RateLimited
 from openevent.resources import Relationship
 from orders import permissions, services
 from orders.models import Attendee, DiscountCode, Order, Ticket
@@ -214,7 +215,7 @@ class OrderSerializer(EventChildSerializer):
             status=validated_data.get("status"),
         )
         if order.status == Order.Status.PENDING and order.payment_mode in services.ONLINE_MODES:
-            with contextlib.suppress(ProviderError):
+            with contextlib.suppress(ProviderError, RateLimited):
                 payment_services.start_payment(self.actor, order)
         return order
 

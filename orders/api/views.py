@@ -212,6 +212,7 @@ class PayView(PlainJSONView):
             404: "The order is not there for the caller.",
             409: "The order is not pending, is paid at the venue, or was tried too often.",
             422: "The event does not take that payment mode now.",
+            429: "The caller started too many payments in the last hour.",
             503: "The provider cannot be reached: try again.",
         }
     }

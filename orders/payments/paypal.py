@@ -12,6 +12,7 @@ import paypalrestsdk
 import requests
 from django.conf import settings
 from paypalrestsdk import exceptions as paypal_errors
+from paypalrestsdk.resource import Resource
 
 from ..models import Payment
 from .base import Checkout, Outcome, Provider, ProviderError
@@ -155,6 +156,10 @@ class PayPal(Provider):
             return Outcome()
         transaction = found.transactions[0]
         sale = transaction.related_resources[0].sale
+        if sale.state in ("denied", "failed"):
+            return Outcome(failure=f"PayPal says the payment was {sale.state}.")
+        if sale.state != "completed":  # pending (an eCheck, a review): the money is not there yet
+            return Outcome()
         try:
             amount = Decimal(transaction.amount.total)
         except (InvalidOperation, TypeError):
@@ -165,10 +170,11 @@ class PayPal(Provider):
 
     def refund(self, payment: Payment, amount: Decimal, key: str) -> str:
         sale = paypalrestsdk.Sale({"id": payment.charge_reference}, api=_client())
+        total = {"total": _total(amount, payment.currency), "currency": payment.currency}
+        asked = Resource({"amount": total}, api=_client())
+        asked.request_id = key  # PayPal-Request-Id: a retry gets the refund made, not a second one
         with _Calling():
-            refund = sale.refund(
-                {"amount": {"total": _total(amount, payment.currency), "currency": payment.currency}}
-            )
+            refund = sale.refund(asked)
         if not refund.success():
             raise ProviderError(f"PayPal did not make the refund: {_message(refund.error)}")
         return refund.id

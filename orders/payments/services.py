@@ -9,6 +9,7 @@ webhook racing the return page, changes nothing twice and sends one email.
 
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.utils.timezone import now
 
 from accounts.models import User
 from events import permissions as event_permissions
+from openevent import ratelimit
 from openevent.errors import Conflict, Forbidden
 
 from .. import services as order_services
@@ -71,6 +73,7 @@ def start_payment(actor: User, order: Order, provider_name: str | None = None) -
             raise Conflict("The order is paid at the venue.")
         if locked.payments.count() >= ATTEMPTS_PER_ORDER:
             raise Conflict("The order has been tried too often: cancel it and order again.")
+        ratelimit.hit("payment-start", str(actor.pk), settings.PAYMENT_START_LIMIT_PER_HOUR, 60 * 60)
         locked.payment_mode = name
         locked.save(update_fields=["payment_mode"])
         payment = Payment.objects.create(
@@ -183,21 +186,70 @@ def _taken_since(order: Order) -> str:
 
 def _refund_late(payment: Payment) -> None:
     """Give back a payment its order could not take, and tell the buyer why."""
+    with transaction.atomic():
+        order = _lock_order(payment.order_id)
+        planned = _plan(order, payment, payment.paid_amount, [])
     try:
-        with transaction.atomic():
-            order = _lock_order(payment.order_id)
-            refund = _refund(
-                order, payment, payment.paid_amount, [], Refund.Source.AUTOMATIC, payment.note, None
-            )
+        refund = _make(planned, Refund.Source.AUTOMATIC, payment.note, actor=None)
     except ProviderError as error:
         note = f"{payment.note} The automatic refund failed ({error}): refund it by hand."
         Payment.objects.filter(pk=payment.pk).update(note=note)
         log.error("Payment %s of order %s: %s", payment.pk, payment.order_id, note)
         return
-    order_services.notify_buyer(order, refund=refund)
+    order_services.notify_buyer(refund.order, refund=refund)
 
 
 # Refunds
+#
+# A refund is decided under the order's lock (what to give back, through which payment), made at
+# the provider with no lock held (its answer may take seconds, and on SQLite a transaction holds
+# the whole database), then recorded under the lock again. Its idempotency key is the payment's
+# next refund number, the same on a retry of this refund and for a request racing it, so the
+# provider makes it once however often it is asked.
+
+
+@dataclass(frozen=True)
+class _Planned:
+    order: Order
+    payment: Payment | None
+    amount: Decimal
+    attendee_ids: list[int]
+    key: str | None  # None: nothing to send to a provider (paid at the venue, or nothing)
+
+
+def _plan(order: Order, payment: Payment | None, amount: Decimal, attendees: list[Attendee]) -> _Planned:
+    key = None
+    if payment is not None and amount > 0:
+        key = f"refund-{payment.pk}-{payment.refunds.count() + 1}"
+    return _Planned(order, payment, amount, [attendee.pk for attendee in attendees], key)
+
+
+def _make(planned: _Planned, source: str, reason: str, actor: User | None) -> Refund:
+    """Give the planned amount back through the provider (ProviderError, and nothing written, if
+    it cannot), then record it: the Refund row, the attendees released, and the order cancelled
+    once none of its attendees holds a ticket."""
+    reference = None
+    if planned.key is not None:
+        reference = PROVIDERS[planned.payment.provider].refund(planned.payment, planned.amount, planned.key)
+    with transaction.atomic():
+        order = _lock_order(planned.order.pk)
+        made = Refund.objects.filter(reference=reference).first() if reference is not None else None
+        if made is not None:  # a request racing this one asked for it and recorded it
+            return made
+        refund = Refund.objects.create(
+            order=order,
+            payment=planned.payment,
+            amount=planned.amount,
+            reference=reference,
+            source=source,
+            reason=reason,
+            actor=actor,
+        )
+        Attendee.objects.filter(pk__in=planned.attendee_ids, refund=None).update(refund=refund)
+        if order.status == Status.COMPLETED and not order.attendees.filter(refund=None).exists():
+            order.status, order.cancelled_at = Status.CANCELLED, now()
+            order.save(update_fields=["status", "cancelled_at"])
+    return refund
 
 
 def refund_order(
@@ -216,13 +268,14 @@ def refund_order(
             raise Conflict(f"The order is {locked.status}: only a completed order is refunded.")
         holding = list(locked.attendees.filter(refund=None))
         chosen = holding if wanted is None else [attendee for attendee in holding if attendee.pk in wanted]
-        if wanted is not None and len(chosen) != len(wanted):
+        if not chosen or (wanted is not None and len(chosen) != len(wanted)):
             raise ValidationError({"attendees": "Refund only this order's attendees that hold a ticket."})
         payment = locked.payments.filter(state=State.CONFIRMED).first()
         left = _refundable(locked, payment)
         amount = left if len(chosen) == len(holding) else min(sum(a.price for a in chosen), left)
-        refund = _refund(locked, payment, amount, chosen, Refund.Source.ORGANIZER, reason, actor)
-    order_services.notify_buyer(locked, refund=refund)
+        planned = _plan(locked, payment, amount, chosen)
+    refund = _make(planned, Refund.Source.ORGANIZER, reason, actor)
+    order_services.notify_buyer(refund.order, refund=refund)
     return refund
 
 
@@ -239,45 +292,14 @@ def refund_payment(actor: User, payment: Payment, reason: str = "") -> Refund:
         left = _refundable(order, payment)
         if left <= 0:
             raise Conflict("The payment is refunded already.")
-        return _refund(order, payment, left, [], Refund.Source.ORGANIZER, reason, actor)
+        planned = _plan(order, payment, left, [])
+    return _make(planned, Refund.Source.ORGANIZER, reason, actor)
 
 
 def _refundable(order: Order, payment: Payment | None) -> Decimal:
     """What is left to give back of `payment` (None: of what the order cost, paid at the venue)."""
     paid = order.amount if payment is None else payment.paid_amount
     return paid - (order.refunds.filter(payment=payment).aggregate(total=Sum("amount"))["total"] or 0)
-
-
-def _refund(
-    order: Order,
-    payment: Payment | None,
-    amount: Decimal,
-    attendees: list[Attendee],
-    source: str,
-    reason: str,
-    actor: User | None,
-) -> Refund:
-    """With the order locked: `amount` back through `payment`'s provider (none: paid at the venue
-    or nothing, so nothing to send), the Refund row, the attendees released, and the order
-    cancelled once none of its attendees holds a ticket."""
-    reference = None
-    if payment is not None and amount > 0:
-        key = f"refund-{payment.pk}-{payment.refunds.count() + 1}"  # the same on a retry of this one
-        reference = PROVIDERS[payment.provider].refund(payment, amount, key)
-    refund = Refund.objects.create(
-        order=order,
-        payment=payment,
-        amount=amount,
-        reference=reference,
-        source=source,
-        reason=reason,
-        actor=actor,
-    )
-    Attendee.objects.filter(pk__in=[attendee.pk for attendee in attendees]).update(refund=refund)
-    if order.status == Status.COMPLETED and not order.attendees.filter(refund=None).exists():
-        order.status, order.cancelled_at = Status.CANCELLED, now()
-        order.save(update_fields=["status", "cancelled_at"])
-    return refund
 
 
 def record_provider_refunds(payment: Payment, refunds: list[tuple[str, Decimal]]) -> list[Refund]:
@@ -328,6 +350,8 @@ def handle_stripe_event(payload: bytes, signature: str) -> str:
     What became of it, in words."""
     event = stripe_provider.verified_event(payload, signature)
     kind, data = event.get("type"), event.get("data")
+    if not isinstance(kind, str):
+        return "ignored"
     about = data.get("object") if isinstance(data, dict) else None
     object_id = about.get("id") if isinstance(about, dict) else None
     if not isinstance(object_id, str):

@@ -123,6 +123,8 @@ def verified_event(payload: bytes, signature: str) -> dict:
         raise ValueError(f"The Stripe-Signature does not verify: {error.user_message or error}") from error
     except UnicodeDecodeError as error:
         raise ValueError("The body is not UTF-8.") from error
+    except RecursionError as error:
+        raise ValueError("The body is nested too deep for a Stripe event.") from error
     if not isinstance(event, dict):
         raise ValueError("The body is not a Stripe event.")
     return event

@@ -477,8 +477,14 @@ class FakePayPal(_FakeVendor):
         self._payments: dict[str, dict] = {}
         self._sales: dict[str, dict] = {}
         self._refunds: dict[str, dict] = {}
+        self.sale_state = "completed"  # what an executed payment's sale is at first ("pending": an eCheck)
 
     # Test-side methods.
+    def complete_sale(self, sale_id: str) -> None:
+        """A pending sale's money arrives."""
+        with self._lock:
+            self._sales[sale_id]["state"] = "completed"
+
     def approve(self, payment_id: str, email: str = "buyer@example.com") -> dict:
         """The payer approves: returns the query the return URL gets (`paymentId`, `token`, `PayerID`)."""
         with self._lock:
@@ -613,7 +619,7 @@ class FakePayPal(_FakeVendor):
             sale_id = f"SALE-{self._next('sale')}"
             self._sales[sale_id] = {
                 "id": sale_id,
-                "state": "completed",
+                "state": self.sale_state,
                 "amount": amount,
                 "payment_mode": "INSTANT_TRANSFER",
                 "parent_payment": payment["id"],

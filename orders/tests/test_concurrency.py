@@ -151,3 +151,49 @@ def test_the_webhook_and_the_return_page_racing_complete_the_order_once(settings
                 mail for mail in mailoutbox if mail.to == [order.buyer.email] and "tickets" in mail.subject
             ]
             assert len(completions) == 1
+
+
+def test_no_lock_is_held_while_the_provider_makes_a_refund(settings):
+    """The provider's answer may take seconds: meanwhile the order's row stays free (and, on
+    SQLite, the database's write lock)."""
+    from django.db import connections
+
+    from orders.payments import services as payment_services
+    from orders.tests.fake_vendors import FakeStripe
+
+    owner, buyer = UserFactory(), UserFactory()
+    ticket = TicketFactory(event=EventFactory(owner=owner, can_pay_by_stripe=True), paid=True, quantity=10)
+    with FakeStripe() as stripe_fake:
+        settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = (
+            stripe_fake.secret_key,
+            stripe_fake.webhook_secret,
+        )
+        settings.STRIPE_API_BASE, settings.PAYMENT_TIMEOUT = stripe_fake.url, (3, 3)
+        order = services.create_order(
+            buyer, ticket.event, [AttendeeFactory(ticket=ticket, creator=buyer)], "stripe"
+        )
+        payment = payment_services.start_payment(buyer, order)
+        stripe_fake.pay(payment.reference)
+        payment_services.settle_payment(payment)
+        stripe_fake.delay = 1
+
+        def refund():
+            try:
+                payment_services.refund_order(owner, Order.objects.get(pk=order.pk))
+            finally:
+                connection.close()
+
+        with ThreadPoolExecutor(1) as pool:
+            refunding = pool.submit(refund)
+            while not any(r[1] == "/v1/refunds" for r in stripe_fake.requests):
+                threading.Event().wait(0.05)
+            other = connections.create_connection("default")
+            try:
+                with other.cursor() as cursor:  # fails at once if the refund holds the order's row
+                    cursor.execute(
+                        "SELECT 1 FROM orders_order WHERE identifier = %s FOR UPDATE NOWAIT", [order.pk]
+                    )
+            finally:
+                other.close()
+            refunding.result()
+    assert Order.objects.get(pk=order.pk).status == "cancelled"

@@ -130,7 +130,19 @@ def test_a_webhook_without_a_signature_is_400(online, order_as, api, stripe_fake
     assert Order.objects.get(pk=order.pk).status == "pending"
 
 
-@pytest.mark.parametrize("body", [b"[1, 2]", b"null", b"{not json", b'{"type": 5, "data": "x"}', b"\xff"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[1, 2]",
+        b"null",
+        b"{not json",
+        b'{"type": 5, "data": "x"}',
+        b'{"type": ["checkout.session.completed"], "data": {"object": {"id": "cs_1"}}}',
+        b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b"\xff",
+    ],
+    ids=["list", "null", "not json", "odd members", "a list as type", "nested deep", "not utf-8"],
+)
 def test_a_signed_body_that_is_no_event_is_400_or_ignored(api, stripe_fake, body):
     timestamp = int(time.time())
     signed = f"{timestamp}.".encode() + body
@@ -617,3 +629,68 @@ def test_the_admin_refunds_single_tickets_of_an_order(online, order_as, api, cli
     )
     assert "hold a ticket" in page_messages(again)[0]
     assert Refund.objects.count() == 1
+
+
+# What the second outside attack found
+
+
+@pytest.mark.parametrize("fake", ["stripe_fake", "paypal_fake"])
+def test_a_refund_that_timed_out_but_was_made_is_recorded_once_on_the_retry(
+    online, order_as, api, client, request, fake
+):
+    """The provider made the refund but answered too late: the retry sends the same idempotency
+    key, so the provider makes no second one, and the order is refunded and cancelled."""
+    vendor = request.getfixturevalue(fake)
+    if fake == "stripe_fake":
+        order = completed_stripe_order(online, order_as, api, vendor)
+    else:
+        order, _ = place(online, order_as, mode="paypal")
+        return_page(client, order, **vendor.approve(order.payments.get().reference))
+    vendor.delay = 1.5  # past the 1 s timeout, after the refund is made
+
+    assert cancel_as_owner(api, online, order).status_code == 503
+    vendor.delay = 0
+    assert cancel_as_owner(api, online, order).status_code == 200
+
+    assert Order.objects.get(pk=order.pk).status == "cancelled"
+    assert Refund.objects.count() == 1
+    made = [r for r in vendor.requests if r[0] == "POST" and r[1].endswith(("/v1/refunds", "/refund"))]
+    keys = {r[3].get("Idempotency-Key") or r[3].get("PayPal-Request-Id") for r in made}
+    assert len(made) == 2
+    assert len(keys) == 1
+
+
+def test_a_paypal_sale_still_pending_does_not_complete_the_order(online, order_as, client, paypal_fake):
+    paypal_fake.sale_state = "pending"
+    order, _ = place(online, order_as, mode="paypal")
+    approved = paypal_fake.approve(order.payments.get().reference)
+
+    waiting = return_page(client, order, **approved)
+
+    assert page_messages(waiting) == ["Your payment is not finished: pay, or try again."]
+    assert Order.objects.get(pk=order.pk).status == "pending"
+    sale = paypal_fake.payment(approved["paymentId"])["transactions"][0]["related_resources"][0]["sale"]
+    paypal_fake.complete_sale(sale["id"])
+    assert page_messages(return_page(client, order)) == ["Paid: your tickets are on their way by email."]
+
+
+def test_the_buyer_does_not_see_the_organizers_notes_on_a_payment(online, order_as, api, client, stripe_fake):
+    order, _ = place(online, order_as)
+    webhook(api, stripe_fake, "checkout.session.completed", paid_session(stripe_fake, order, amount=500))
+    client.force_login(online.users["buyer"])
+
+    page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+
+    assert "paid, but not the order&#x27;s amount" in page
+    assert "mark the order paid" not in page
+
+
+def test_a_buyer_starts_a_bounded_number_of_checkouts_an_hour(online, order_as, client_for, settings):
+    settings.PAYMENT_START_LIMIT_PER_HOUR = 3
+    orders = [place(online, order_as)[0] for _ in range(2)]  # one checkout each
+    buyer = client_for(online.users["buyer"])
+
+    answers = [buyer.post(f"/v1/orders/{order.pk}/pay", {}, plain=True).status_code for order in orders]
+
+    assert answers == [200, 429]
+    assert Payment.objects.count() == 3
