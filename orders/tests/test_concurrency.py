@@ -197,3 +197,50 @@ def test_no_lock_is_held_while_the_provider_makes_a_refund(settings):
                 other.close()
             refunding.result()
     assert Order.objects.get(pk=order.pk).status == "cancelled"
+
+
+def test_a_webhook_for_an_order_locked_too_long_is_503_so_stripe_sends_it_again(settings):
+    from django.db import connections
+    from django.test import Client
+
+    from orders.payments import services as payment_services
+    from orders.tests.fake_vendors import FakeStripe
+
+    buyer = UserFactory()
+    ticket = TicketFactory(
+        event=EventFactory(owner=UserFactory(), can_pay_by_stripe=True), paid=True, quantity=10
+    )
+    with FakeStripe() as stripe_fake:
+        settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = (
+            stripe_fake.secret_key,
+            stripe_fake.webhook_secret,
+        )
+        settings.STRIPE_API_BASE = stripe_fake.url
+        order = services.create_order(
+            buyer, ticket.event, [AttendeeFactory(ticket=ticket, creator=buyer)], "stripe"
+        )
+        payment = payment_services.start_payment(buyer, order)
+        payload, signature = stripe_fake.event(
+            "checkout.session.completed", stripe_fake.pay(payment.reference)
+        )
+        holder = connections.create_connection("default")
+        try:
+            holder.set_autocommit(False)
+            with holder.cursor() as cursor:  # another request holding the order's row
+                cursor.execute("SELECT 1 FROM orders_order WHERE identifier = %s FOR UPDATE", [order.pk])
+            response = Client().post(
+                "/v1/webhooks/stripe",
+                payload,
+                content_type="application/json",
+                HTTP_STRIPE_SIGNATURE=signature,
+            )
+        finally:
+            holder.rollback()
+            holder.close()
+        assert response.status_code == 503
+        assert Order.objects.get(pk=order.pk).status == "pending"
+        retried = Client().post(
+            "/v1/webhooks/stripe", payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
+        )
+        assert retried.status_code == 200
+    assert Order.objects.get(pk=order.pk).status == "completed"
