@@ -215,11 +215,11 @@ def payment_return(request, identifier, pk):
     order, payment = _buyers_payment(request, identifier, pk)
     try:
         payment = payment_services.settle_payment(payment, request.GET)
-    except ProviderError as error:
-        messages.error(request, f"{error} Your payment is not lost: reload this page to check it again.")
-    else:
-        level, text = RETURN_MESSAGES[payment.state]
-        messages.add_message(request, level, text.format(note=payment.note.rstrip(".")))
+    except ProviderError as error:  # asked again from here: PayPal's payment is taken on this page only
+        context = {"order": order, "error": error, "again": request.get_full_path()}
+        return render(request, "orders/payment_unchecked.html", context, status=503)
+    level, text = RETURN_MESSAGES[payment.state]
+    messages.add_message(request, level, text.format(note=payment.note.rstrip(".")))
     return redirect(order)
 
 

@@ -198,6 +198,23 @@ def test_the_return_page_completes_a_paid_order_when_the_webhook_is_missed(
     assert len(mailoutbox) == 1
 
 
+def test_a_return_page_that_cannot_reach_the_provider_offers_to_check_again(
+    online, order_as, client, paypal_fake
+):
+    order, _ = place(online, order_as, mode="paypal")
+    approved = paypal_fake.approve(order.payments.get().reference)
+    paypal_fake.delay = 2
+
+    response = return_page(client, order, **approved)
+
+    assert response.status_code == 503
+    assert "PayPal cannot be reached just now" in response.content.decode()
+    again = response.context["again"]
+    assert again.startswith(reverse("orders:payment-return", args=[order.pk, order.payments.get().pk]))
+    paypal_fake.delay = 0
+    assert page_messages(client.get(again, follow=True)) == ["Paid: your tickets are on their way by email."]
+
+
 def test_the_return_page_before_paying_and_the_cancel_page_change_nothing(online, order_as, client):
     order, _ = place(online, order_as)
     payment = order.payments.get()
