@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from rest_framework import exceptions, renderers
 from rest_framework import filters as filters_drf
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
@@ -137,7 +138,23 @@ def exception_handler(exc, context):
     if hasattr(exc, "source"):
         for error in response.data if isinstance(response.data, list) else response.data["errors"]:
             error["source"] = exc.source
+    response.data = _encodable(response.data)
     return response
+
+
+def _encodable(value):
+    """Error documents echo the request's text; a lone surrogate in it, which no answer can
+    encode, is shown as U+FFFD."""
+    if isinstance(value, dict):
+        return {key: _encodable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_encodable(item) for item in value]
+    if isinstance(value, str) and any("\ud800" <= char <= "\udfff" for char in value):
+        cleaned = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return (
+            ErrorDetail(cleaned, getattr(value, "code", None)) if isinstance(value, ErrorDetail) else cleaned
+        )
+    return value
 
 
 class PlainJSONView(APIView):

@@ -126,7 +126,7 @@ class PaymentInline(ReadOnlyInline):
 
 class RefundInline(ReadOnlyInline):
     model = Refund
-    fields = ["created_at", "amount", "payment", "source", "reason", "actor", "reference"]
+    fields = ["created_at", "amount", "state", "note", "payment", "source", "reason", "actor", "reference"]
 
 
 @admin.register(Order)

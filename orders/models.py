@@ -295,12 +295,19 @@ class Payment(models.Model):
 
 class Refund(models.Model):
     """Money given back for an order: through the provider of a `payment`, or by hand (paid at the
-    venue). The attendees it refunds hold their tickets no more."""
+    venue). Asked of the provider while `pending` (its id is the provider's idempotency key, so
+    asking again never refunds twice); once done, the attendees it refunds hold their tickets no
+    more."""
 
     class Source(models.TextChoices):
         ORGANIZER = "organizer", "by an organizer"
         PROVIDER = "provider", "in the provider's dashboard"
         AUTOMATIC = "automatic", "automatically"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "asked of the provider, no answer yet"
+        DONE = "done"
+        FAILED = "failed", "refused by the provider"
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
     payment = models.ForeignKey(
@@ -309,7 +316,11 @@ class Refund(models.Model):
     amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
     reference = models.CharField(max_length=255, unique=True, null=True, blank=True)
     source = models.CharField(max_length=9, choices=Source.choices)
+    state = models.CharField(max_length=7, choices=State.choices, default=State.DONE)
+    # The attendees it gives back: released (Attendee.refund) once it is done.
+    attendee_ids = models.JSONField(default=list, blank=True, editable=False)
     reason = models.CharField(max_length=500, blank=True)
+    note = models.CharField(max_length=500, blank=True, help_text="What the provider said, when it refused.")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=now, editable=False)
 

@@ -15,7 +15,7 @@ from openevent.ratelimit import RateLimited
 
 from . import payments, permissions, services
 from .forms import AttendeeForm, PaymentForm, TicketSelectionForm
-from .models import Attendee, Order, Payment, Ticket
+from .models import Attendee, Order, Payment, Refund, Ticket
 from .payments import services as payment_services
 from .payments.base import ProviderError
 
@@ -143,7 +143,7 @@ def order_detail(request, identifier):
         "order": order,
         "attendees": order.attendees.select_related("ticket", "refund"),
         "payments": order.payments.all(),
-        "refunds": order.refunds.all(),
+        "refunds": order.refunds.exclude(state=Refund.State.FAILED),
         "providers": payments.offered(order.event) if mine and _payable(order) else [],
         "may_cancel": order.status == Order.Status.PENDING and mine,
     }

@@ -7,11 +7,16 @@ from decimal import Decimal
 
 from openevent.errors import Unavailable
 
-from ..models import Payment
+from ..models import Payment, Refund
 
 
 class ProviderError(Unavailable):
-    """The provider could not be reached, or refused the call; the message is for people."""
+    """The provider could not be reached, or refused the call; the message is for people. Not
+    reached (a timeout, its 5xx), the call may have been made all the same."""
+
+
+class ProviderRefused(ProviderError):
+    """The provider answered, and said no: nothing was made."""
 
 
 @dataclass(frozen=True)
@@ -53,10 +58,14 @@ class Provider:
         buyer came back with, where the provider needs them to take the money."""
         raise NotImplementedError
 
-    def refund(self, payment: Payment, amount: Decimal, key: str) -> str:
-        """Give `amount` of the payment back; the provider's reference of the refund. `key` is the
-        same on a retry of this refund, so the provider makes it once."""
+    def refund(self, refund: Refund) -> str:
+        """Give the refund's amount of its payment back; the provider's reference of it. Asked
+        again for the same refund, the provider makes it once (`idempotency_key`)."""
         raise NotImplementedError
+
+
+def idempotency_key(refund: Refund) -> str:
+    return f"refund-{refund.pk}"
 
 
 def minor_units(amount: Decimal, currency: str) -> int:

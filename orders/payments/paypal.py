@@ -14,8 +14,8 @@ from django.conf import settings
 from paypalrestsdk import exceptions as paypal_errors
 from paypalrestsdk.resource import Resource
 
-from ..models import Payment
-from .base import Checkout, Outcome, Provider, ProviderError
+from ..models import Payment, Refund
+from .base import Checkout, Outcome, Provider, ProviderError, ProviderRefused, idempotency_key
 
 # PayPal takes these currencies in whole units only.
 WHOLE_UNITS = {"HUF", "JPY", "TWD"}
@@ -77,8 +77,10 @@ class _Calling:
     def __exit__(self, kind, error, traceback):
         if isinstance(error, requests.RequestException):
             raise ProviderError("PayPal cannot be reached just now: try again in a minute.") from error
+        if isinstance(error, paypal_errors.ServerError):
+            raise ProviderError("PayPal cannot be reached just now: try again in a minute.") from error
         if isinstance(error, paypal_errors.ConnectionError):
-            raise ProviderError(f"PayPal refused: {error.content or error}") from error
+            raise ProviderRefused(f"PayPal refused: {error.content or error}") from error
         return False
 
 
@@ -128,7 +130,7 @@ class PayPal(Provider):
         created.request_id = f"payment-{payment.pk}"
         with _Calling():
             if not created.create():
-                raise ProviderError(f"PayPal refused: {_message(created.error)}")
+                raise ProviderRefused(f"PayPal refused: {_message(created.error)}")
         approval = next((link.href for link in created.links or [] if link.rel == "approval_url"), None)
         if approval is None:
             raise ProviderError("PayPal gave no page to pay on.")
@@ -168,13 +170,14 @@ class PayPal(Provider):
             paid=True, amount=amount, currency=transaction.amount.currency, charge_reference=sale.id
         )
 
-    def refund(self, payment: Payment, amount: Decimal, key: str) -> str:
+    def refund(self, refund: Refund) -> str:
+        payment = refund.payment
         sale = paypalrestsdk.Sale({"id": payment.charge_reference}, api=_client())
-        total = {"total": _total(amount, payment.currency), "currency": payment.currency}
+        total = {"total": _total(refund.amount, payment.currency), "currency": payment.currency}
         asked = Resource({"amount": total}, api=_client())
-        asked.request_id = key  # PayPal-Request-Id: a retry gets the refund made, not a second one
+        asked.request_id = idempotency_key(refund)  # PayPal-Request-Id: asked again, PayPal makes it once
         with _Calling():
-            refund = sale.refund(asked)
-        if not refund.success():
-            raise ProviderError(f"PayPal did not make the refund: {_message(refund.error)}")
-        return refund.id
+            made = sale.refund(asked)
+        if not made.success():
+            raise ProviderRefused(f"PayPal did not make the refund: {_message(made.error)}")
+        return made.id

@@ -9,7 +9,6 @@ webhook racing the return page, changes nothing twice and sends one email.
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -28,7 +27,7 @@ from .. import services as order_services
 from ..models import Attendee, DiscountCode, Order, Payment, Refund, Ticket
 from . import PROVIDERS, offered
 from . import stripe as stripe_provider
-from .base import ProviderError
+from .base import ProviderError, ProviderRefused
 
 log = logging.getLogger(__name__)
 Status = Order.Status
@@ -188,11 +187,11 @@ def _refund_late(payment: Payment) -> None:
     """Give back a payment its order could not take, and tell the buyer why."""
     with transaction.atomic():
         order = _lock_order(payment.order_id)
-        planned = _plan(order, payment, payment.paid_amount, [])
+        refund = _plan(order, payment, payment.paid_amount, [], Refund.Source.AUTOMATIC, payment.note, None)
     try:
-        refund = _make(planned, Refund.Source.AUTOMATIC, payment.note, actor=None)
+        refund = _make(refund)
     except ProviderError as error:
-        note = f"{payment.note} The automatic refund failed ({error}): refund it by hand."
+        note = f"{payment.note} The automatic refund did not go through ({error}): refund it from the admin."
         Payment.objects.filter(pk=payment.pk).update(note=note)
         log.error("Payment %s of order %s: %s", payment.pk, payment.order_id, note)
         return
@@ -201,55 +200,81 @@ def _refund_late(payment: Payment) -> None:
 
 # Refunds
 #
-# A refund is decided under the order's lock (what to give back, through which payment), made at
-# the provider with no lock held (its answer may take seconds, and on SQLite a transaction holds
-# the whole database), then recorded under the lock again. Its idempotency key is the payment's
-# next refund number, the same on a retry of this refund and for a request racing it, so the
-# provider makes it once however often it is asked.
+# A refund is planned under the order's lock, as a pending Refund row naming its amount and
+# attendees; asked of the provider with no lock held (its answer may take seconds, and on SQLite a
+# transaction holds the whole database), under the row's id as idempotency key; and recorded done
+# under the lock again, releasing its attendees. A refund still pending (the provider did not
+# answer in time, so it may have been made) is asked again, never planned anew: the provider
+# makes it once however often it is asked, and no other refund of the order starts meanwhile.
 
 
-@dataclass(frozen=True)
-class _Planned:
-    order: Order
-    payment: Payment | None
-    amount: Decimal
-    attendee_ids: list[int]
-    key: str | None  # None: nothing to send to a provider (paid at the venue, or nothing)
+def _plan(
+    order: Order,
+    payment: Payment | None,
+    amount: Decimal,
+    attendees: list[Attendee],
+    source: str,
+    reason: str,
+    actor: User | None,
+) -> Refund:
+    return Refund.objects.create(
+        order=order,
+        payment=payment,
+        amount=amount,
+        attendee_ids=sorted(attendee.pk for attendee in attendees),
+        state=Refund.State.PENDING,
+        source=source,
+        reason=reason,
+        actor=actor,
+    )
 
 
-def _plan(order: Order, payment: Payment | None, amount: Decimal, attendees: list[Attendee]) -> _Planned:
-    key = None
-    if payment is not None and amount > 0:
-        key = f"refund-{payment.pk}-{payment.refunds.count() + 1}"
-    return _Planned(order, payment, amount, [attendee.pk for attendee in attendees], key)
-
-
-def _make(planned: _Planned, source: str, reason: str, actor: User | None) -> Refund:
-    """Give the planned amount back through the provider (ProviderError, and nothing written, if
-    it cannot), then record it: the Refund row, the attendees released, and the order cancelled
-    once none of its attendees holds a ticket."""
+def _make(refund: Refund) -> Refund:
+    """Ask the provider for the pending refund (nothing to ask when paid at the venue, or for
+    nothing), then record it done. A refusal marks it failed and raises ProviderRefused; no
+    answer leaves it pending and raises ProviderError."""
     reference = None
-    if planned.key is not None:
-        reference = PROVIDERS[planned.payment.provider].refund(planned.payment, planned.amount, planned.key)
+    if refund.payment is not None and refund.amount > 0:
+        try:
+            reference = PROVIDERS[refund.payment.provider].refund(refund)
+        except ProviderRefused as refused:
+            Refund.objects.filter(pk=refund.pk, state=Refund.State.PENDING).update(
+                state=Refund.State.FAILED, note=str(refused)[:500]
+            )
+            raise
+    return _done(refund, reference)
+
+
+def _done(refund: Refund, reference: str | None) -> Refund:
+    """Record the pending refund made (the provider's `reference`): its attendees released, and
+    the order cancelled once none of its attendees holds a ticket. Done already, it is left."""
     with transaction.atomic():
-        order = _lock_order(planned.order.pk)
-        made = Refund.objects.filter(reference=reference).first() if reference is not None else None
-        if made is not None:  # a request racing this one asked for it and recorded it
-            return made
-        refund = Refund.objects.create(
-            order=order,
-            payment=planned.payment,
-            amount=planned.amount,
-            reference=reference,
-            source=source,
-            reason=reason,
-            actor=actor,
-        )
-        Attendee.objects.filter(pk__in=planned.attendee_ids, refund=None).update(refund=refund)
+        order = _lock_order(refund.order_id)
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if refund.state == Refund.State.DONE:
+            return refund
+        refund.state, refund.reference = Refund.State.DONE, reference
+        refund.save(update_fields=["state", "reference"])
+        Attendee.objects.filter(pk__in=refund.attendee_ids, order=order, refund=None).update(refund=refund)
         if order.status == Status.COMPLETED and not order.attendees.filter(refund=None).exists():
             order.status, order.cancelled_at = Status.CANCELLED, now()
             order.save(update_fields=["status", "cancelled_at"])
+    refund.order = order
     return refund
+
+
+def _pending_or_none(order: Order, payment: Payment | None, attendee_ids: list[int]) -> Refund | None:
+    """The order's refund still pending: this one asked again if it is for the same attendees,
+    else a Conflict (another refund starts once it is through)."""
+    pending = order.refunds.filter(state=Refund.State.PENDING).first()
+    if pending is None:
+        return None
+    if pending.payment_id == (payment.pk if payment else None) and pending.attendee_ids == attendee_ids:
+        return pending
+    raise Conflict(
+        f"A refund of {pending.amount} {order.event.payment_currency} is still waiting for the provider's "
+        "answer: ask for it again first."
+    )
 
 
 def refund_order(
@@ -258,7 +283,7 @@ def refund_order(
     """An event admin gives back what `attendees` of a completed order paid (all of them when
     None: that cancels the order), through the provider that took the money, and their tickets
     are free again; the order's other tickets stay valid. A refund the provider refuses changes
-    nothing (ProviderError, with its reason)."""
+    nothing but the failed Refund row (ProviderRefused, with its reason)."""
     if not event_permissions.is_event_admin(actor, order.event):
         raise Forbidden("Only the event's organizers refund orders.")
     wanted = None if attendees is None else {attendee.pk for attendee in attendees}
@@ -271,10 +296,12 @@ def refund_order(
         if not chosen or (wanted is not None and len(chosen) != len(wanted)):
             raise ValidationError({"attendees": "Refund only this order's attendees that hold a ticket."})
         payment = locked.payments.filter(state=State.CONFIRMED).first()
-        left = _refundable(locked, payment)
-        amount = left if len(chosen) == len(holding) else min(sum(a.price for a in chosen), left)
-        planned = _plan(locked, payment, amount, chosen)
-    refund = _make(planned, Refund.Source.ORGANIZER, reason, actor)
+        refund = _pending_or_none(locked, payment, sorted(attendee.pk for attendee in chosen))
+        if refund is None:
+            left = _refundable(locked, payment)
+            amount = left if len(chosen) == len(holding) else min(sum(a.price for a in chosen), left)
+            refund = _plan(locked, payment, amount, chosen, Refund.Source.ORGANIZER, reason, actor)
+    refund = _make(refund)
     order_services.notify_buyer(refund.order, refund=refund)
     return refund
 
@@ -289,42 +316,61 @@ def refund_payment(actor: User, payment: Payment, reason: str = "") -> Refund:
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if payment.state not in (State.MISMATCHED, State.REJECTED):
             raise Conflict("Only a payment the order did not take is refunded on its own: refund the order.")
-        left = _refundable(order, payment)
-        if left <= 0:
-            raise Conflict("The payment is refunded already.")
-        planned = _plan(order, payment, left, [])
-    return _make(planned, Refund.Source.ORGANIZER, reason, actor)
+        refund = _pending_or_none(order, payment, [])
+        if refund is None:
+            left = _refundable(order, payment)
+            if left <= 0:
+                raise Conflict("The payment is refunded already.")
+            refund = _plan(order, payment, left, [], Refund.Source.ORGANIZER, reason, actor)
+    return _make(refund)
 
 
 def _refundable(order: Order, payment: Payment | None) -> Decimal:
     """What is left to give back of `payment` (None: of what the order cost, paid at the venue)."""
     paid = order.amount if payment is None else payment.paid_amount
-    return paid - (order.refunds.filter(payment=payment).aggregate(total=Sum("amount"))["total"] or 0)
+    given = order.refunds.filter(payment=payment).exclude(state=Refund.State.FAILED)
+    return paid - (given.aggregate(total=Sum("amount"))["total"] or 0)
 
 
-def record_provider_refunds(payment: Payment, refunds: list[tuple[str, Decimal]]) -> list[Refund]:
-    """Refunds made in the provider's dashboard, as (reference, amount): the new ones recorded.
-    All of the payment given back cancels its completed order and frees its tickets; a part
-    keeps them (the organizer chooses which to cancel)."""
+def record_provider_refunds(payment: Payment, refunds: list[tuple[str, Decimal, str]]) -> list[Refund]:
+    """The payment's refunds as the provider lists them, (reference, amount, our Refund's id): our
+    own still pending recorded done; those made in the provider's dashboard recorded as such. All
+    of the payment given back cancels its completed order and frees its tickets; a part keeps
+    them (the organizer chooses which to cancel)."""
+    known = set(
+        Refund.objects.filter(reference__in=[ref for ref, _, _ in refunds]).values_list(
+            "reference", flat=True
+        )
+    )
+    ours = {
+        refund.pk: refund
+        for refund in Refund.objects.filter(payment=payment, state=Refund.State.PENDING)
+        if any(str(refund.pk) == mine for _, _, mine in refunds)
+    }
+    made = []
+    for reference, amount, mine in refunds:
+        if reference in known:
+            continue
+        pending = ours.get(int(mine)) if mine.isdigit() else None
+        if pending is not None:  # ours, made though its answer never reached us
+            made.append(_done(pending, reference))
+            continue
+        with transaction.atomic():
+            order = _lock_order(payment.order_id)
+            made.append(
+                Refund.objects.create(
+                    order=order,
+                    payment=payment,
+                    amount=amount,
+                    reference=reference,
+                    source=Refund.Source.PROVIDER,
+                )
+            )
     with transaction.atomic():
         order = _lock_order(payment.order_id)
-        known = set(
-            Refund.objects.filter(reference__in=[ref for ref, _ in refunds]).values_list(
-                "reference", flat=True
-            )
+        paid_back = (
+            payment.refunds.filter(state=Refund.State.DONE).aggregate(total=Sum("amount"))["total"] or 0
         )
-        made = [
-            Refund.objects.create(
-                order=order,
-                payment=payment,
-                amount=amount,
-                reference=reference,
-                source=Refund.Source.PROVIDER,
-            )
-            for reference, amount in refunds
-            if reference not in known
-        ]
-        paid_back = payment.refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0")
         paid_order = payment.state == State.CONFIRMED and order.status == Status.COMPLETED
         if made and paid_order and paid_back >= payment.paid_amount:
             order.attendees.filter(refund=None).update(refund=made[-1])
@@ -362,9 +408,14 @@ def handle_stripe_event(payload: bytes, signature: str) -> str:
             return "not a session of ours"
         return f"payment {settle_payment(payment).state}"
     if kind == "charge.refunded":
-        intent, refunds = stripe_provider.charge_refunds(object_id)
-        payment = Payment.objects.filter(provider="stripe", charge_reference=intent).first()
+        intent = about.get("payment_intent")
+        payment = (
+            Payment.objects.filter(provider="stripe", charge_reference=intent).first()
+            if isinstance(intent, str)
+            else None
+        )
         if payment is None:
             return "not a charge of ours"
-        return f"{len(record_provider_refunds(payment, refunds))} refunds recorded"
+        recorded = record_provider_refunds(payment, stripe_provider.charge_refunds(object_id))
+        return f"{len(recorded)} refunds recorded"
     return "ignored"

@@ -12,8 +12,17 @@ import stripe
 from django.conf import settings
 from django.utils.timezone import now
 
-from ..models import Payment
-from .base import Checkout, Outcome, Provider, ProviderError, from_minor_units, minor_units
+from ..models import Payment, Refund
+from .base import (
+    Checkout,
+    Outcome,
+    Provider,
+    ProviderError,
+    ProviderRefused,
+    from_minor_units,
+    idempotency_key,
+    minor_units,
+)
 
 # Stripe keeps a Checkout Session open 30 minutes at the least.
 SESSION_MINUTES = 30
@@ -29,9 +38,10 @@ def _client() -> stripe.StripeClient:
 
 
 def _unavailable(error: stripe.StripeError) -> ProviderError:
-    if isinstance(error, stripe.APIConnectionError):
+    """Not reached (a timeout, Stripe's own 5xx: the call may have been made), or refused."""
+    if isinstance(error, stripe.APIConnectionError) or (error.http_status or 500) >= 500:
         return ProviderError("Stripe cannot be reached just now: try again in a minute.")
-    return ProviderError(f"Stripe refused: {error.user_message or error}")
+    return ProviderRefused(f"Stripe refused: {error.user_message or error}")
 
 
 class Stripe(Provider):
@@ -92,21 +102,22 @@ class Stripe(Provider):
             return Outcome(failure="The Stripe checkout expired unpaid.")
         return Outcome()
 
-    def refund(self, payment: Payment, amount: Decimal, key: str) -> str:
+    def refund(self, refund: Refund) -> str:
+        payment = refund.payment
         try:
-            refund = _client().v1.refunds.create(
+            made = _client().v1.refunds.create(
                 params={
                     "payment_intent": payment.charge_reference,
-                    "amount": minor_units(amount, payment.currency),
-                    "metadata": {"order": str(payment.order_id)},
+                    "amount": minor_units(refund.amount, payment.currency),
+                    "metadata": {"order": str(payment.order_id), "refund": str(refund.pk)},
                 },
-                options={"idempotency_key": key},
+                options={"idempotency_key": idempotency_key(refund)},
             )
         except stripe.StripeError as error:
             raise _unavailable(error) from error
-        if refund.status in ("failed", "canceled"):
-            raise ProviderError(f"Stripe did not make the refund ({refund.status}).")
-        return refund.id
+        if made.status in ("failed", "canceled"):
+            raise ProviderRefused(f"Stripe did not make the refund ({made.status}).")
+        return made.id
 
 
 def verified_event(payload: bytes, signature: str) -> dict:
@@ -130,15 +141,19 @@ def verified_event(payload: bytes, signature: str) -> dict:
     return event
 
 
-def charge_refunds(charge_id: str) -> tuple[str, list[tuple[str, Decimal]]]:
-    """A charge's PaymentIntent and its refunds as (reference, amount), fetched from Stripe."""
+def charge_refunds(charge_id: str) -> list[tuple[str, Decimal, str]]:
+    """A charge's refunds, fetched from Stripe: (reference, amount, our Refund's id or "" for one
+    made in Stripe's dashboard)."""
     try:
         charge = _client().v1.charges.retrieve(charge_id, params={"expand": ["refunds"]})
     except stripe.StripeError as error:
         raise _unavailable(error) from error
-    refunds = [
-        (refund.id, from_minor_units(refund.amount, charge.currency))
+    return [
+        (
+            refund.id,
+            from_minor_units(refund.amount, charge.currency),
+            refund.to_dict().get("metadata", {}).get("refund", ""),
+        )
         for refund in charge.refunds.data
         if refund.status in ("succeeded", "pending")
     ]
-    return charge.payment_intent, refunds

@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.timezone import now
 
@@ -417,7 +418,11 @@ def test_a_refund_stripe_refuses_leaves_the_order_as_it_was_and_says_why(online,
     assert response.status_code == 503
     assert "The charge is disputed." in response.json()["errors"][0]["detail"]
     assert Order.objects.get(pk=order.pk).status == "completed"
-    assert not Refund.objects.exists()
+    refused = Refund.objects.get()
+    assert (refused.state, refused.note) == ("failed", "Stripe refused: The charge is disputed.")
+    assert services.tickets_held([online.tickets["paid"].pk])[online.tickets["paid"].pk] == 1
+    stripe_fake.refund_error = None
+    assert cancel_as_owner(api, online, order).status_code == 200  # asked anew, made this time
 
 
 def test_a_partial_refund_keeps_the_other_tickets_of_the_order_valid(online, order_as, api, stripe_fake):
@@ -450,7 +455,7 @@ def test_a_refund_made_in_stripes_dashboard_is_recorded_and_a_full_one_cancels(
 ):
     ada, grace = online.attendee(), online.attendee()
     order = completed_stripe_order(online, order_as, api, stripe_fake, attendees=[ada, grace])
-    charge = {"id": "ch_1", "object": "charge"}
+    charge = {"id": "ch_1", "object": "charge", "payment_intent": "pi_1"}
 
     stripe_fake.refund_in_dashboard("ch_1", 500)
     assert webhook(api, stripe_fake, "charge.refunded", charge).json() == {"received": "1 refunds recorded"}
@@ -711,3 +716,68 @@ def test_a_buyer_starts_a_bounded_number_of_checkouts_an_hour(online, order_as, 
 
     assert answers == [200, 429]
     assert Payment.objects.count() == 3
+
+
+# What the second outside attack found
+
+
+def test_a_partial_refund_without_an_answer_is_asked_again_not_replaced(online, order_as, api, stripe_fake):
+    """A refund the provider made but answered too late stays pending: the order's other refunds
+    wait for it, and asking for it again gets the one made, never a second."""
+    ada, grace = online.attendee(), online.attendee()
+    order = completed_stripe_order(online, order_as, api, stripe_fake, attendees=[ada, grace])
+    owner = online.users["owner"]
+    stripe_fake.delay = 1.5
+
+    with pytest.raises(ProviderError):
+        payment_services.refund_order(owner, order, [grace])
+    stripe_fake.delay = 0
+    with pytest.raises(services.Conflict, match="still waiting for the provider"):
+        payment_services.refund_order(owner, order)  # the whole order, meanwhile
+    again = payment_services.refund_order(owner, order, [grace])
+
+    assert (again.state, again.amount, again.reference) == ("done", Decimal("10.00"), "re_1")
+    assert Order.objects.get(pk=order.pk).status == "completed"
+    last = payment_services.refund_order(owner, order)
+    assert (last.amount, last.attendee_ids) == (Decimal("10.00"), [ada.pk])
+    assert Order.objects.get(pk=order.pk).status == "cancelled"
+    made = [r for r in stripe_fake.requests if r[:2] == ("POST", "/v1/refunds")]
+    assert [r[2]["amount"] for r in made] == ["1000", "1000", "1000"]  # the first asked twice, once made
+    assert len({r[3]["Idempotency-Key"] for r in made}) == 2
+
+
+def test_stripes_webhook_completes_a_refund_whose_answer_was_lost(online, order_as, api, stripe_fake):
+    ada, grace = online.attendee(), online.attendee()
+    order = completed_stripe_order(online, order_as, api, stripe_fake, attendees=[ada, grace])
+    stripe_fake.delay = 1.5
+    with pytest.raises(ProviderError):
+        payment_services.refund_order(online.users["owner"], order, [grace])
+    stripe_fake.delay = 0
+
+    charge = {"id": "ch_1", "object": "charge", "payment_intent": "pi_1"}
+    assert webhook(api, stripe_fake, "charge.refunded", charge).json() == {"received": "1 refunds recorded"}
+
+    refund = Refund.objects.get()
+    assert (refund.state, refund.source, refund.reference) == ("done", "organizer", "re_1")
+    assert list(Order.objects.get(pk=order.pk).attendees.filter(refund=None)) == [ada]
+    with pytest.raises(ValidationError):
+        payment_services.refund_order(online.users["owner"], order, [grace])  # refunded already
+
+
+def test_a_refund_event_for_a_charge_of_someone_else_is_200_without_asking_stripe(api, stripe_fake, db):
+    charge = {"id": "ch_elsewhere", "object": "charge", "payment_intent": "pi_elsewhere"}
+
+    response = webhook(api, stripe_fake, "charge.refunded", charge)
+
+    assert response.json() == {"received": "not a charge of ours"}
+    assert not [r for r in stripe_fake.requests if r[1].startswith("/v1/charges")]
+
+
+def test_a_lone_surrogate_in_the_payment_mode_is_a_422(online, order_as, client_for):
+    order, _ = place(online, order_as)
+    buyer = client_for(online.users["buyer"])
+
+    response = buyer.post(f"/v1/orders/{order.pk}/pay", '{"payment-mode": "\\ud800"}', plain=True)
+
+    assert response.status_code == 422
+    assert "\ufffd" in response.json()["errors"][0]["detail"]
