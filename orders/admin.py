@@ -126,7 +126,24 @@ class PaymentInline(ReadOnlyInline):
 
 class RefundInline(ReadOnlyInline):
     model = Refund
-    fields = ["created_at", "amount", "state", "note", "payment", "source", "reason", "actor", "reference"]
+    fields = [
+        "created_at",
+        "amount",
+        "state",
+        "refunded_attendees",
+        "note",
+        "payment",
+        "source",
+        "reason",
+        "reference",
+    ]
+
+    @admin.display(description="Attendees")
+    def refunded_attendees(self, refund):
+        return (
+            ", ".join(str(attendee) for attendee in Attendee.objects.filter(pk__in=refund.attendee_ids))
+            or "—"
+        )
 
 
 @admin.register(Order)

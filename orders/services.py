@@ -39,7 +39,7 @@ from openevent.errors import Conflict, Forbidden, NotFound
 from openevent.mail import send_templated_mail
 
 from . import payments
-from .models import Attendee, DiscountCode, Order, Refund, Ticket, holding_attendees, holding_orders
+from .models import Attendee, DiscountCode, Order, Payment, Refund, Ticket, holding_attendees, holding_orders
 from .payments import services as payment_services
 
 CENT = Decimal("0.01")
@@ -551,6 +551,11 @@ def mark_paid(actor: User, order: Order) -> Order:
             return locked
         _check_move(actor, locked, Status.COMPLETED)
         locked.status, locked.completed_at, locked.paid_via = Status.COMPLETED, now(), locked.payment_mode
+        # Money that came for another amount, taken for the order now: its refunds go back through it.
+        taken = locked.payments.filter(state=Payment.State.MISMATCHED).order_by("-confirmed_at").first()
+        if taken is not None:
+            taken.state, locked.paid_via = Payment.State.CONFIRMED, taken.provider
+            taken.save(update_fields=["state"])
         locked.save(update_fields=["status", "completed_at", "paid_via"])
     notify_buyer(locked)
     return locked

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from openevent.errors import Unavailable
+from openevent.errors import Conflict, Unavailable
 
 from ..models import Payment, Refund
 
@@ -15,8 +15,9 @@ class ProviderError(Unavailable):
     reached (a timeout, its 5xx), the call may have been made all the same."""
 
 
-class ProviderRefused(ProviderError):
-    """The provider answered, and said no: nothing was made."""
+class ProviderRefused(ProviderError, Conflict):
+    """The provider answered, and said no: nothing was made (asking again as it is will not help:
+    the API answers 409, not 503)."""
 
 
 @dataclass(frozen=True)

@@ -271,9 +271,10 @@ def _pending_or_none(order: Order, payment: Payment | None, attendee_ids: list[i
         return None
     if pending.payment_id == (payment.pk if payment else None) and pending.attendee_ids == attendee_ids:
         return pending
+    names = ", ".join(str(attendee) for attendee in Attendee.objects.filter(pk__in=pending.attendee_ids))
     raise Conflict(
-        f"A refund of {pending.amount} {order.event.payment_currency} is still waiting for the provider's "
-        "answer: ask for it again first."
+        f"A refund of {pending.amount} {order.event.payment_currency} ({names or 'the payment'}) is still "
+        "waiting for the provider's answer: ask for it again first."
     )
 
 
@@ -334,49 +335,41 @@ def _refundable(order: Order, payment: Payment | None) -> Decimal:
 
 def record_provider_refunds(payment: Payment, refunds: list[tuple[str, Decimal, str]]) -> list[Refund]:
     """The payment's refunds as the provider lists them, (reference, amount, our Refund's id): our
-    own still pending recorded done; those made in the provider's dashboard recorded as such. All
-    of the payment given back cancels its completed order and frees its tickets; a part keeps
-    them (the organizer chooses which to cancel)."""
-    known = set(
-        Refund.objects.filter(reference__in=[ref for ref, _, _ in refunds]).values_list(
-            "reference", flat=True
-        )
-    )
-    ours = {
-        refund.pk: refund
-        for refund in Refund.objects.filter(payment=payment, state=Refund.State.PENDING)
-        if any(str(refund.pk) == mine for _, _, mine in refunds)
-    }
+    own still pending recorded done; those made in the provider's dashboard recorded as such.
+    All of the payment given back cancels its completed order, frees its tickets and ends the
+    refunds still pending (there is nothing left for them). A part keeps the tickets (the
+    organizer chooses which to cancel). Deliveries racing each other record each refund once."""
     made = []
     for reference, amount, mine in refunds:
-        if reference in known:
-            continue
-        pending = ours.get(int(mine)) if mine.isdigit() else None
+        pending = Refund.objects.filter(pk=int(mine), payment=payment).first() if mine.isdigit() else None
         if pending is not None:  # ours, made though its answer never reached us
-            made.append(_done(pending, reference))
+            if pending.state == Refund.State.PENDING:
+                made.append(_done(pending, reference))
             continue
         with transaction.atomic():
             order = _lock_order(payment.order_id)
-            made.append(
-                Refund.objects.create(
-                    order=order,
-                    payment=payment,
-                    amount=amount,
-                    reference=reference,
-                    source=Refund.Source.PROVIDER,
+            if not Refund.objects.filter(reference=reference).exists():
+                made.append(
+                    Refund.objects.create(
+                        order=order,
+                        payment=payment,
+                        amount=amount,
+                        reference=reference,
+                        source=Refund.Source.PROVIDER,
+                    )
                 )
-            )
     with transaction.atomic():
         order = _lock_order(payment.order_id)
-        paid_back = (
-            payment.refunds.filter(state=Refund.State.DONE).aggregate(total=Sum("amount"))["total"] or 0
-        )
-        paid_order = payment.state == State.CONFIRMED and order.status == Status.COMPLETED
-        if made and paid_order and paid_back >= payment.paid_amount:
-            order.attendees.filter(refund=None).update(refund=made[-1])
-            order.status, order.cancelled_at = Status.CANCELLED, now()
-            order.save(update_fields=["status", "cancelled_at"])
-            transaction.on_commit(lambda: order_services.notify_buyer(order))
+        done = payment.refunds.filter(state=Refund.State.DONE)
+        if made and (done.aggregate(total=Sum("amount"))["total"] or 0) >= payment.paid_amount:
+            payment.refunds.filter(state=Refund.State.PENDING).update(
+                state=Refund.State.FAILED, note="The payment was refunded in full from the provider's side."
+            )
+            if payment.state == State.CONFIRMED and order.status == Status.COMPLETED:
+                order.attendees.filter(refund=None).update(refund=made[-1])
+                order.status, order.cancelled_at = Status.CANCELLED, now()
+                order.save(update_fields=["status", "cancelled_at"])
+                transaction.on_commit(lambda: order_services.notify_buyer(order))
     return made
 
 

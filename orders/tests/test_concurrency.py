@@ -244,3 +244,54 @@ def test_a_webhook_for_an_order_locked_too_long_is_503_so_stripe_sends_it_again(
         )
         assert retried.status_code == 200
     assert Order.objects.get(pk=order.pk).status == "completed"
+
+
+def test_refund_events_delivered_at_once_record_each_refund_once(settings):
+    """Stripe delivers one charge.refunded four times at the same instant: each answers 200."""
+    from django.test import Client
+
+    from orders.models import Refund
+    from orders.payments import services as payment_services
+    from orders.tests.fake_vendors import FakeStripe
+
+    buyer = UserFactory()
+    ticket = TicketFactory(
+        event=EventFactory(owner=UserFactory(), can_pay_by_stripe=True), paid=True, quantity=10
+    )
+    with FakeStripe() as stripe_fake:
+        settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = (
+            stripe_fake.secret_key,
+            stripe_fake.webhook_secret,
+        )
+        settings.STRIPE_API_BASE = stripe_fake.url
+        order = services.create_order(
+            buyer, ticket.event, [AttendeeFactory(ticket=ticket, creator=buyer)], "stripe"
+        )
+        payment = payment_services.start_payment(buyer, order)
+        stripe_fake.pay(payment.reference)
+        payment_services.settle_payment(payment)
+        for _ in range(5):
+            stripe_fake.refund_in_dashboard("ch_1", 10)
+        charge = {"id": "ch_1", "object": "charge", "payment_intent": "pi_1"}
+        payload, signature = stripe_fake.event("charge.refunded", charge)
+        barrier = threading.Barrier(4)
+
+        def deliver(_):
+            barrier.wait()
+            try:
+                return (
+                    Client()
+                    .post(
+                        "/v1/webhooks/stripe",
+                        payload,
+                        content_type="application/json",
+                        HTTP_STRIPE_SIGNATURE=signature,
+                    )
+                    .status_code
+                )
+            finally:
+                connection.close()
+
+        with ThreadPoolExecutor(4) as pool:
+            assert list(pool.map(deliver, range(4))) == [200] * 4
+    assert Refund.objects.filter(order=order).count() == 5
