@@ -1,6 +1,7 @@
 """The organizers' admin. Staff organizers see and change only the events they hold a role on
 (events.permissions decides); every change goes through events.services."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
 from django.core.exceptions import ValidationError
@@ -9,6 +10,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.permissions import is_site_admin
+from forms_builder import services as form_services
+from forms_builder.models import CustomForm
 from openevent.admin import DeleteThroughServiceMixin, HiddenIs404Mixin
 from openevent.errors import DomainError
 
@@ -183,6 +186,56 @@ class EventChildAdmin(HiddenIs404Mixin, DeleteThroughServiceMixin, admin.ModelAd
         return permissions.is_event_admin(request.user, obj.event)
 
 
+class CustomFormForm(forms.ModelForm):
+    """A field of the event's forms; a built-in one keeps its identifier, type and form and is
+    always asked (forms_builder.services' rules: those fields are not editable)."""
+
+    class Meta:
+        model = CustomForm
+        fields = [
+            "form",
+            "position",
+            "field_identifier",
+            "field_type",
+            "name",
+            "description",
+            "options",
+            "is_required",
+            "is_included",
+            "is_public",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.is_fixed:
+            for name in ("form", "field_identifier", "field_type", "options", "is_required", "is_included"):
+                self.fields[name].disabled = True
+
+
+class CustomFormFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(form.instance.is_fixed for form in self.deleted_forms):
+            raise ValidationError(
+                "A built-in field is not deleted: it is the attendee's, speaker's or session's own."
+            )
+
+
+class CustomFormInline(TeamInline):
+    """The questions the event asks its attendees, speakers and sessions, in position order; the
+    answers to a field removed here are kept, retired."""
+
+    model = CustomForm
+    form = CustomFormForm
+    formset = CustomFormFormSet
+    extra = 0
+    ordering = ["form", "position", "pk"]
+    verbose_name = "form field"
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_manage(request, obj)
+
+
 @admin.register(Event)
 class EventAdmin(HiddenIs404Mixin, DeleteThroughServiceMixin, admin.ModelAdmin):
     delete_service = staticmethod(services.delete_event)
@@ -191,7 +244,7 @@ class EventAdmin(HiddenIs404Mixin, DeleteThroughServiceMixin, admin.ModelAdmin):
     search_fields = ["name", "location_name"]
     date_hierarchy = "starts_at"
     list_select_related = ["event_topic"]
-    inlines = [RoleInline, InviteInline]
+    inlines = [RoleInline, InviteInline, CustomFormInline]
 
     def get_queryset(self, request):
         return permissions.administered_events(request.user)
@@ -246,11 +299,18 @@ class EventAdmin(HiddenIs404Mixin, DeleteThroughServiceMixin, admin.ModelAdmin):
             services.create_event(request.user, obj)
 
     def save_formset(self, request, form, formset, change):
-        """Team changes go through the services, which keep guardian in step and send invites."""
+        """Team changes go through the services, which keep guardian in step and send invites;
+        form fields through forms_builder's."""
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for item in formset.forms:
             instance = item.instance
-            if item in formset.deleted_forms:
+            if formset.model is CustomForm:
+                if item in formset.deleted_forms:
+                    if instance.pk:
+                        form_services.delete_field(request.user, instance)
+                elif item.has_changed():
+                    form_services.save_field(request.user, instance)
+            elif item in formset.deleted_forms:
                 if isinstance(instance, UsersEventsRoles):
                     services.remove_role(request.user, instance)
                 elif instance.pk:

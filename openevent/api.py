@@ -110,7 +110,9 @@ def _single_authentication_error(exc: exceptions.AuthenticationFailed) -> except
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):  # raised by a service
+    if isinstance(exc, errors.PartsInvalid):
+        exc = exceptions.ValidationError(exc.parts)
+    elif isinstance(exc, DjangoValidationError):  # raised by a service
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, RateLimited):
         exc = exceptions.Throttled(wait=exc.retry_after)

@@ -1,6 +1,8 @@
 """Domain errors that services raise. The API answers them as 403/404/409 error objects
 (openevent.api.exception_handler) and pages as Django's 403/404 or a form error."""
 
+from django.core.exceptions import ValidationError
+
 
 class DomainError(Exception):
     pass
@@ -25,3 +27,14 @@ class Conflict(DomainError):
 
 class Unavailable(DomainError):
     """Something the request needs is not there now: a device, a sandbox, a vendor."""
+
+
+class PartsInvalid(ValidationError):
+    """A field whose parts are wrong one by one (the answers in complex-field-values): the API
+    points at each part (`/data/attributes/<field>/<part>`); elsewhere it reads as "part: message"."""
+
+    def __init__(self, field: str, errors: dict[str, list[str]]):
+        super().__init__(
+            {field: [f"{part}: {message}" for part, messages in errors.items() for message in messages]}
+        )
+        self.parts = {field: errors}

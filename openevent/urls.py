@@ -12,6 +12,7 @@ api_urls = [
     path("", include("events.api.urls")),
     path("", include("speakers.api.urls")),
     path("", include("orders.api.urls")),
+    path("", include("forms_builder.api.urls")),
     path("", include("remotelab.api.urls")),
 ]
 

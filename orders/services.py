@@ -34,6 +34,8 @@ from django.utils.timezone import now
 from accounts.models import User
 from events import permissions as event_permissions
 from events.models import Event
+from forms_builder import services as forms_services
+from forms_builder.models import CustomForm
 from openevent import ratelimit
 from openevent.errors import Conflict, Forbidden, NotFound
 from openevent.mail import send_templated_mail
@@ -43,6 +45,7 @@ from .models import Attendee, DiscountCode, Order, Payment, Refund, Ticket, hold
 from .payments import services as payment_services
 
 CENT = Decimal("0.01")
+Form = CustomForm.Form
 Status = Order.Status
 Mode = Order.PaymentMode
 ONLINE_MODES = (Mode.STRIPE, Mode.PAYPAL)
@@ -155,6 +158,9 @@ def create_attendee(actor: User, attendee: Attendee) -> Attendee:
             f"You have {limit} attendees not ordered yet for this event: order or delete some first."
         )
     attendee.creator = actor
+    attendee.complex_field_values = forms_services.clean_answers(
+        attendee.event, Form.ATTENDEE, attendee.complex_field_values
+    )
     attendee.full_clean()
     attendee.save()
     return attendee
@@ -172,6 +178,10 @@ def update_attendee(actor: User, attendee: Attendee, **changes) -> Attendee:
         raise Forbidden("The attendee is ordered: ask the event's organizers to change it.")
     if "ticket" in changes and attendee.order_id:
         raise ValidationError({"ticket": "An ordered attendee keeps its ticket."})
+    if "complex_field_values" in changes:  # the other answers, of fields retired since, stay
+        changes["complex_field_values"] = forms_services.clean_answers(
+            attendee.event, Form.ATTENDEE, changes["complex_field_values"], attendee.complex_field_values
+        )
     for field, value in changes.items():
         setattr(attendee, field, value)
     if "ticket" in changes:

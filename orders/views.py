@@ -5,11 +5,14 @@ Every change goes through orders.services and orders.payments.services."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.forms import MultipleChoiceField
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from events import permissions as event_permissions
+from forms_builder import services as forms_services
+from forms_builder.models import CustomForm
 from openevent.errors import DomainError, NotFound
 from openevent.ratelimit import RateLimited
 
@@ -42,7 +45,11 @@ def checkout(request, pk):
     quantities = selection.quantities()
     seats = [ticket for ticket, quantity in quantities.items() for _ in range(quantity)]
     posted = request.method == "POST"
-    attendee_forms = [(ticket, _seat_form(request, index)) for index, ticket in enumerate(seats)]
+    questions = forms_services.answers_form(event, CustomForm.Form.ATTENDEE)
+    attendee_forms = [
+        (ticket, _seat_form(request, index), _answers_form(request, questions, index))
+        for index, ticket in enumerate(seats)
+    ]
     payment = PaymentForm(request.POST if posted else None, modes=services.payment_modes(event))
     context |= {"attendee_forms": attendee_forms, "payment": payment}
     if posted and payment.is_valid():
@@ -53,11 +60,16 @@ def checkout(request, pk):
             if (
                 "order" in request.POST
                 and not payment.errors
-                and all(form.is_valid() for _, form in attendee_forms)
+                and all(form.is_valid() & answers.is_valid() for _, form, answers in attendee_forms)
             ):
                 attendees = [
-                    Attendee(event=event, ticket=ticket, **form.cleaned_data)
-                    for ticket, form in attendee_forms
+                    Attendee(
+                        event=event,
+                        ticket=ticket,
+                        complex_field_values=forms_services.stored(answers.cleaned_data),
+                        **form.cleaned_data,
+                    )
+                    for ticket, form, answers in attendee_forms
                 ]
                 mode = payment.cleaned_data["payment_mode"] or Order.PaymentMode.FREE
                 order = services.checkout(request.user, event, attendees, mode, code)
@@ -82,6 +94,22 @@ def _seat_form(request, index: int) -> AttendeeForm:
     user = request.user
     me = {"firstname": user.first_name, "lastname": user.last_name, "email": user.email}
     return AttendeeForm(prefix=prefix, initial=me if index == 0 else {})
+
+
+def _answers_form(request, questions, index: int):
+    """Seat `index`'s answers to the event's own questions: checked when the order is placed,
+    otherwise showing what was typed."""
+    prefix = f"seat-{index}-answers"
+    if "order" in request.POST:
+        return questions(request.POST, prefix=prefix)
+    typed = {}
+    for name, field in questions.base_fields.items():
+        key = f"{prefix}-{name}"
+        if key in request.POST:
+            typed[name] = (
+                request.POST.getlist(key) if isinstance(field, MultipleChoiceField) else request.POST[key]
+            )
+    return questions(prefix=prefix, initial=typed)
 
 
 def _discount_code(user, event, payment: PaymentForm):

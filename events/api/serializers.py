@@ -63,6 +63,7 @@ class EventSerializer(ResourceSerializer):
     discount_codes = linked_only()
     attendees = linked_only()
     orders = linked_only()
+    custom_forms = linked_only()
 
     included_serializers = {
         "event_topic": EventTopicSerializer,
@@ -74,6 +75,7 @@ class EventSerializer(ResourceSerializer):
         "discount_codes": "orders.api.serializers.DiscountCodeSerializer",
         "attendees": "orders.api.serializers.AttendeeSerializer",
         "orders": "orders.api.serializers.OrderSerializer",
+        "custom_forms": "forms_builder.api.serializers.CustomFormSerializer",
     }
     seen_with_parent = {"sponsors", "tracks"}  # who sees an event sees these (visible_sponsors, ...)
 
@@ -102,6 +104,7 @@ class EventSerializer(ResourceSerializer):
             "discount_codes",
             "attendees",
             "orders",
+            "custom_forms",
         ]
         read_only_fields = ["created_at"]
 

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from accounts.factories import UserFactory
@@ -95,6 +97,36 @@ def team_forms(event, roles_to_delete=(), new_invites=()):
         data[f"role_invites-{index}-email"] = email
         data[f"role_invites-{index}-role"] = str(Role.objects.get(name=role).pk)
         data[f"role_invites-{index}-event"] = str(event.pk)
+    return data | form_fields(event)
+
+
+def form_fields(event, new=(), delete=(), change=None) -> dict:
+    """The custom forms inline as posted: the event's fields as they are (those in `delete`
+    marked, `change` {pk: {field: value}} applied), then the `new` ones (dicts of their fields)."""
+    rows = list(event.custom_forms.order_by("form", "position", "pk"))
+    data = management_form("custom_forms", len(rows) + len(new), len(rows))
+    for index, row in enumerate(rows):
+        values = {
+            "id": row.pk,
+            "event": event.pk,
+            "form": row.form,
+            "position": row.position,
+            "field_identifier": row.field_identifier,
+            "field_type": row.field_type,
+            "name": row.name,
+            "description": row.description,
+            "options": json.dumps(row.options),
+        }
+        values |= {name: "on" for name in ("is_required", "is_included", "is_public") if getattr(row, name)}
+        values |= (change or {}).get(row.pk, {})
+        if row in delete:
+            values["DELETE"] = "on"
+        data |= {f"custom_forms-{index}-{name}": str(value) for name, value in values.items()}
+    for index, values in enumerate(new, start=len(rows)):
+        data |= {
+            f"custom_forms-{index}-{name}": str(value)
+            for name, value in ({"event": event.pk} | values).items()
+        }
     return data
 
 
@@ -153,6 +185,7 @@ def test_an_event_created_in_the_admin_is_owned_by_its_creator(client, organizer
     )
     data = event_form(template) | {"state": "draft", "payment_currency": "USD", "timezone": "UTC"}
     data |= management_form("user_roles", 0, 0) | management_form("role_invites", 0, 0)
+    data |= management_form("custom_forms", 0, 0)
     response = client.post("/admin/events/event/add/", data)
     assert response.status_code == 302
     fresh = Event.objects.get(name="Fresh")
@@ -248,3 +281,37 @@ def test_deleting_an_event_counts_but_never_names_someone_elses_draft(client, or
     assert "a draft its submitter has not sent in" in content
     assert "Sent in title" in content
     assert ("Own draft title" in content) == (page == "delete")
+
+
+def test_an_organizer_edits_the_events_forms_in_the_admin_and_built_in_fields_stay(client, organizer):
+    from forms_builder.models import CustomForm
+
+    event = EventFactory(owner=organizer)
+    email = event.custom_forms.get(form="attendee", field_identifier="email")
+    client.force_login(organizer)
+    page = client.get(change_url(event))
+    assert "Form fields" in page.content.decode()
+    added = {
+        "form": "attendee",
+        "position": 5,
+        "field_identifier": "size",
+        "field_type": "select",
+        "name": "Size",
+    }
+    added |= {"options": json.dumps(["S", "M"]), "is_included": "on"}
+    retyped = {email.pk: {"field_type": "text", "name": "Your email"}}
+
+    saved = client.post(
+        change_url(event), event_form(event) | team_forms(event) | form_fields(event, [added], change=retyped)
+    )
+    assert saved.status_code == 302
+
+    size = CustomForm.objects.get(event=event, field_identifier="size")
+    assert (size.field_type, size.options) == ("select", ["S", "M"])
+    email.refresh_from_db()
+    assert (email.field_type, email.name) == ("email", "Your email")  # its type stays, its wording changes
+    refused = client.post(
+        change_url(event), event_form(event) | team_forms(event) | form_fields(event, delete=[email])
+    )
+    assert "A built-in field is not deleted" in refused.content.decode()
+    assert CustomForm.objects.filter(pk=email.pk).exists()

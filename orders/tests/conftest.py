@@ -8,6 +8,7 @@ from accounts.factories import UserFactory
 from events import services as event_services
 from events.factories import EventFactory
 from events.models import Event, Role
+from forms_builder.models import CustomForm
 from orders.factories import AttendeeFactory, DiscountCodeFactory, TicketFactory
 from orders.models import Attendee, DiscountCode
 from orders.tests.fake_vendors import FakePayPal, FakeStripe
@@ -17,7 +18,8 @@ from orders.tests.fake_vendors import FakePayPal, FakeStripe
 class BoxOffice:
     """A published event `event` (onsite payment on, in EUR) run by `owner` with a `registrar`,
     selling a `free` ticket, a `paid` one (10.00, 5 seats, 1 to 4 per order), a `hidden` one and
-    an `ended` one; a 20% code `STUDENT` for the paid ticket, 3 uses; `buyer` and `other_buyer`
+    an `ended` one, and asking attendees `tshirt` and `k` (texts, optional); a 20% code `STUDENT`
+    for the paid ticket, 3 uses; `buyer` and `other_buyer`
     buy; `other_event` is a second published event of another owner."""
 
     users: dict
@@ -56,6 +58,10 @@ def box_office(db) -> BoxOffice:
     code = DiscountCodeFactory(
         event=event, code="STUDENT", value=Decimal("20"), tickets_number=3, tickets=[tickets["paid"]]
     )
+    for identifier in ("tshirt", "k"):  # two questions the event asks its attendees
+        CustomForm.objects.create(
+            event=event, form="attendee", field_identifier=identifier, name=identifier.title()
+        )
     return BoxOffice(users, event, other_event, tickets, code)
 
 

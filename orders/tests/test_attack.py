@@ -43,7 +43,9 @@ def test_answers_a_database_cannot_hold_are_a_422_and_store_nothing(box_office, 
     body = attendee_document(box_office.tickets["paid"], **{"complex-field-values": answers})
     response = client_for(box_office.users["buyer"]).post("/v1/attendees", body)
     assert response.status_code == 422
-    assert response.json()["errors"][0]["source"]["pointer"] == "/data/attributes/complex-field-values"
+    assert response.json()["errors"][0]["source"]["pointer"].startswith(
+        "/data/attributes/complex-field-values"
+    )
     assert not Attendee.objects.exists()
 
 
