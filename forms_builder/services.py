@@ -177,7 +177,7 @@ def clean_answers(event: Event, form: str, answers, previous: dict | None = None
     missing = [
         identifier
         for identifier, field in asked.items()
-        if field.is_required and answers.get(identifier) in (None, "", [], False)
+        if field.is_required and _unanswered(answers.get(identifier))
     ]
     if missing:
         raise ValidationError({"complex_field_values": f"Missing required fields {missing}"})
@@ -193,6 +193,12 @@ def clean_answers(event: Event, form: str, answers, previous: dict | None = None
             {identifier: list(errors) for identifier, errors in checked.errors.items()},
         )
     return retired | stored({key: value for key, value in checked.cleaned_data.items() if key in given})
+
+
+def _unanswered(value) -> bool:
+    """No answer to a required question: nothing, empty, or a yes-or-no box left unticked (a
+    number 0 is an answer)."""
+    return value is None or value is False or (isinstance(value, str | list) and not value)
 
 
 def _kind(expected: tuple) -> str:

@@ -199,6 +199,12 @@ def test_missing_required_answers_are_named_together(asking):
     }
 
 
+def test_a_required_number_answered_zero_is_answered(asking):
+    CustomForm.objects.filter(event=asking, field_identifier="my-number").update(is_required=True)
+
+    assert services.clean_answers(asking, "attendee", {"my-number": 0}) == {"my-number": 0}
+
+
 def test_unknown_and_unasked_identifiers_are_refused(asking):
     CustomForm.objects.filter(event=asking, field_identifier="my-url").update(is_included=False)
 
