@@ -11,7 +11,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.html import escape
 
 from accounts.models import User
@@ -78,7 +78,12 @@ def save_field(actor: User, field: CustomForm, **changes) -> CustomForm:
     for name, value in changes.items():
         setattr(field, name, value)
     field.full_clean()
-    field.save()
+    try:
+        with transaction.atomic():
+            field.save()
+    except IntegrityError:  # the identifier taken meanwhile, past full_clean's check (as save_track)
+        field.validate_constraints()  # raises the ValidationError that check gives now
+        raise
     return field
 
 
