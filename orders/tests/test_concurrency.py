@@ -129,169 +129,139 @@ def webhook_and_return_page_at_once(stripe_fake, ticket) -> tuple[Order, list[in
         return order, sorted(pool.map(arrive, requests))
 
 
-def test_the_webhook_and_the_return_page_racing_complete_the_order_once(settings, mailoutbox):
+def test_the_webhook_and_the_return_page_racing_complete_the_order_once(stripe_fake, mailoutbox):
     """Both ask Stripe and find the session paid: one completes the order, the other changes nothing."""
-    from orders.tests.fake_vendors import FakeStripe
-
     ticket = TicketFactory(
         event=EventFactory(owner=UserFactory(), can_pay_by_stripe=True), paid=True, quantity=100
     )
-    with FakeStripe() as stripe_fake:
-        settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = (
-            stripe_fake.secret_key,
-            stripe_fake.webhook_secret,
-        )
-        settings.STRIPE_API_BASE = stripe_fake.url
-        for _ in range(ATTEMPTS_TO_SHOW_THE_RACE):
-            order, answers = webhook_and_return_page_at_once(stripe_fake, ticket)
-            assert answers == [200, 302]
-            order.refresh_from_db()
-            assert order.status == "completed"
-            completions = [
-                mail for mail in mailoutbox if mail.to == [order.buyer.email] and "tickets" in mail.subject
-            ]
-            assert len(completions) == 1
+    for _ in range(ATTEMPTS_TO_SHOW_THE_RACE):
+        order, answers = webhook_and_return_page_at_once(stripe_fake, ticket)
+        assert answers == [200, 302]
+        order.refresh_from_db()
+        assert order.status == "completed"
+        completions = [
+            mail for mail in mailoutbox if mail.to == [order.buyer.email] and "tickets" in mail.subject
+        ]
+        assert len(completions) == 1
 
 
-def test_no_lock_is_held_while_the_provider_makes_a_refund(settings):
+def test_no_lock_is_held_while_the_provider_makes_a_refund(stripe_fake, settings):
     """The provider's answer may take seconds: meanwhile the order's row stays free (and, on
     SQLite, the database's write lock)."""
     from django.db import connections
 
     from orders.payments import services as payment_services
-    from orders.tests.fake_vendors import FakeStripe
 
     owner, buyer = UserFactory(), UserFactory()
     ticket = TicketFactory(event=EventFactory(owner=owner, can_pay_by_stripe=True), paid=True, quantity=10)
-    with FakeStripe() as stripe_fake:
-        settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = (
-            stripe_fake.secret_key,
-            stripe_fake.webhook_secret,
-        )
-        settings.STRIPE_API_BASE, settings.PAYMENT_TIMEOUT = stripe_fake.url, (3, 3)
-        order = services.create_order(
-            buyer, ticket.event, [AttendeeFactory(ticket=ticket, creator=buyer)], "stripe"
-        )
-        payment = payment_services.start_payment(buyer, order)
-        stripe_fake.pay(payment.reference)
-        payment_services.settle_payment(payment)
-        stripe_fake.delay = 1
+    settings.PAYMENT_TIMEOUT = (3, 3)  # the refund below answers in 1 s
+    order = services.create_order(
+        buyer, ticket.event, [AttendeeFactory(ticket=ticket, creator=buyer)], "stripe"
+    )
+    payment = payment_services.start_payment(buyer, order)
+    stripe_fake.pay(payment.reference)
+    payment_services.settle_payment(payment)
+    stripe_fake.delay = 1
 
-        def refund():
-            try:
-                payment_services.refund_order(owner, Order.objects.get(pk=order.pk))
-            finally:
-                connection.close()
+    def refund():
+        try:
+            payment_services.refund_order(owner, Order.objects.get(pk=order.pk))
+        finally:
+            connection.close()
 
-        with ThreadPoolExecutor(1) as pool:
-            refunding = pool.submit(refund)
-            while not any(r[1] == "/v1/refunds" for r in stripe_fake.requests):
-                threading.Event().wait(0.05)
-            other = connections.create_connection("default")
-            try:
-                with other.cursor() as cursor:  # fails at once if the refund holds the order's row
-                    cursor.execute(
-                        "SELECT 1 FROM orders_order WHERE identifier = %s FOR UPDATE NOWAIT", [order.pk]
-                    )
-            finally:
-                other.close()
-            refunding.result()
+    with ThreadPoolExecutor(1) as pool:
+        refunding = pool.submit(refund)
+        while not any(r[1] == "/v1/refunds" for r in stripe_fake.requests):
+            threading.Event().wait(0.05)
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:  # fails at once if the refund holds the order's row
+                cursor.execute(
+                    "SELECT 1 FROM orders_order WHERE identifier = %s FOR UPDATE NOWAIT", [order.pk]
+                )
+        finally:
+            other.close()
+        refunding.result()
     assert Order.objects.get(pk=order.pk).status == "cancelled"
 
 
-def test_a_webhook_for_an_order_locked_too_long_is_503_so_stripe_sends_it_again(settings):
+def test_a_webhook_for_an_order_locked_too_long_is_503_so_stripe_sends_it_again(stripe_fake):
     from django.db import connections
     from django.test import Client
 
     from orders.payments import services as payment_services
-    from orders.tests.fake_vendors import FakeStripe
 
     buyer = UserFactory()
     ticket = TicketFactory(
         event=EventFactory(owner=UserFactory(), can_pay_by_stripe=True), paid=True, quantity=10
     )
-    with FakeStripe() as stripe_fake:
-        settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = (
-            stripe_fake.secret_key,
-            stripe_fake.webhook_secret,
+    order = services.create_order(
+        buyer, ticket.event, [AttendeeFactory(ticket=ticket, creator=buyer)], "stripe"
+    )
+    payment = payment_services.start_payment(buyer, order)
+    payload, signature = stripe_fake.event("checkout.session.completed", stripe_fake.pay(payment.reference))
+    holder = connections.create_connection("default")
+    try:
+        holder.set_autocommit(False)
+        with holder.cursor() as cursor:  # another request holding the order's row
+            cursor.execute("SELECT 1 FROM orders_order WHERE identifier = %s FOR UPDATE", [order.pk])
+        response = Client().post(
+            "/v1/webhooks/stripe",
+            payload,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=signature,
         )
-        settings.STRIPE_API_BASE = stripe_fake.url
-        order = services.create_order(
-            buyer, ticket.event, [AttendeeFactory(ticket=ticket, creator=buyer)], "stripe"
-        )
-        payment = payment_services.start_payment(buyer, order)
-        payload, signature = stripe_fake.event(
-            "checkout.session.completed", stripe_fake.pay(payment.reference)
-        )
-        holder = connections.create_connection("default")
-        try:
-            holder.set_autocommit(False)
-            with holder.cursor() as cursor:  # another request holding the order's row
-                cursor.execute("SELECT 1 FROM orders_order WHERE identifier = %s FOR UPDATE", [order.pk])
-            response = Client().post(
-                "/v1/webhooks/stripe",
-                payload,
-                content_type="application/json",
-                HTTP_STRIPE_SIGNATURE=signature,
-            )
-        finally:
-            holder.rollback()
-            holder.close()
-        assert response.status_code == 503
-        assert Order.objects.get(pk=order.pk).status == "pending"
-        retried = Client().post(
-            "/v1/webhooks/stripe", payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
-        )
-        assert retried.status_code == 200
+    finally:
+        holder.rollback()
+        holder.close()
+    assert response.status_code == 503
+    assert Order.objects.get(pk=order.pk).status == "pending"
+    retried = Client().post(
+        "/v1/webhooks/stripe", payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
+    )
+    assert retried.status_code == 200
     assert Order.objects.get(pk=order.pk).status == "completed"
 
 
-def test_refund_events_delivered_at_once_record_each_refund_once(settings):
+def test_refund_events_delivered_at_once_record_each_refund_once(stripe_fake):
     """Stripe delivers one charge.refunded four times at the same instant: each answers 200."""
     from django.test import Client
 
     from orders.models import Refund
     from orders.payments import services as payment_services
-    from orders.tests.fake_vendors import FakeStripe
 
     buyer = UserFactory()
     ticket = TicketFactory(
         event=EventFactory(owner=UserFactory(), can_pay_by_stripe=True), paid=True, quantity=10
     )
-    with FakeStripe() as stripe_fake:
-        settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = (
-            stripe_fake.secret_key,
-            stripe_fake.webhook_secret,
-        )
-        settings.STRIPE_API_BASE = stripe_fake.url
-        order = services.create_order(
-            buyer, ticket.event, [AttendeeFactory(ticket=ticket, creator=buyer)], "stripe"
-        )
-        payment = payment_services.start_payment(buyer, order)
-        stripe_fake.pay(payment.reference)
-        payment_services.settle_payment(payment)
-        for _ in range(5):
-            stripe_fake.refund_in_dashboard("ch_1", 10)
-        charge = {"id": "ch_1", "object": "charge", "payment_intent": "pi_1"}
-        payload, signature = stripe_fake.event("charge.refunded", charge)
-        barrier = threading.Barrier(4)
+    order = services.create_order(
+        buyer, ticket.event, [AttendeeFactory(ticket=ticket, creator=buyer)], "stripe"
+    )
+    payment = payment_services.start_payment(buyer, order)
+    stripe_fake.pay(payment.reference)
+    payment_services.settle_payment(payment)
+    for _ in range(5):
+        stripe_fake.refund_in_dashboard("ch_1", 10)
+    charge = {"id": "ch_1", "object": "charge", "payment_intent": "pi_1"}
+    payload, signature = stripe_fake.event("charge.refunded", charge)
+    barrier = threading.Barrier(4)
 
-        def deliver(_):
-            barrier.wait()
-            try:
-                return (
-                    Client()
-                    .post(
-                        "/v1/webhooks/stripe",
-                        payload,
-                        content_type="application/json",
-                        HTTP_STRIPE_SIGNATURE=signature,
-                    )
-                    .status_code
+    def deliver(_):
+        barrier.wait()
+        try:
+            return (
+                Client()
+                .post(
+                    "/v1/webhooks/stripe",
+                    payload,
+                    content_type="application/json",
+                    HTTP_STRIPE_SIGNATURE=signature,
                 )
-            finally:
-                connection.close()
+                .status_code
+            )
+        finally:
+            connection.close()
 
-        with ThreadPoolExecutor(4) as pool:
-            assert list(pool.map(deliver, range(4))) == [200] * 4
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(deliver, range(4))) == [200] * 4
     assert Refund.objects.filter(order=order).count() == 5
