@@ -6,6 +6,7 @@ answers already given: an answer whose field is gone (or no longer asked) is kep
 "retired", and shown as such in exports.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
@@ -136,6 +137,66 @@ def answers_form(event: Event, form: str) -> type[forms.Form]:
     and clean_answers runs it on what the API was sent."""
     fields = {field.field_identifier: _form_field(field) for field in asked_fields(event, form)}
     return type("AnswersForm", (forms.Form,), {**fields, "field_order": list(fields)})
+
+
+def public_fields(event_id: int, form: str) -> list[CustomForm]:
+    """The event's questions on `form` whose answers anyone may see (`is_public`), in position
+    order; other answers are for the event's admins and whoever gave them."""
+    return list(
+        CustomForm.objects.filter(event_id=event_id, form=form, is_public=True, is_fixed=False).order_by(
+            "position", "pk"
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ShownAnswer:
+    question: str
+    text: str
+    link: str = ""  # the answer to a URL question, when it is a web address to link to
+
+
+def answer_text(value) -> str:
+    """An answer as a page or a spreadsheet shows it."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return "" if value is None else str(value)
+
+
+def public_answers(fields: list[CustomForm], answers: dict) -> list[ShownAnswer]:
+    """The answers to `fields` (public_fields) as the public pages show them, the unanswered left
+    out. Only a web address is a link (an answer typed before its field became a URL one may be
+    anything)."""
+    shown = []
+    for field in fields:
+        value = answers.get(field.field_identifier)
+        if _unanswered(value):
+            continue
+        web = (
+            field.field_type == Type.URL
+            and isinstance(value, str)
+            and value.startswith(("https://", "http://"))
+        )
+        shown.append(ShownAnswer(field.name, answer_text(value), value if web else ""))
+    return shown
+
+
+def answer_columns(event_ids, form: str, answer_sets: list[dict]) -> list[tuple[str, str]]:
+    """The columns of an export of answers on `form` of these events: (identifier, heading) for
+    each question asked, in position order, then one for each retired question that `answer_sets`
+    answer ("... (retired)")."""
+    fields = CustomForm.objects.filter(event_id__in=event_ids, form=form, is_fixed=False).order_by(
+        "event", "position", "pk"
+    )
+    names, asked = {}, {}
+    for field in fields:
+        names.setdefault(field.field_identifier, field.name)
+        if field.is_included:
+            asked.setdefault(field.field_identifier, field.name)
+    retired = sorted({key for answers in answer_sets for key in answers} - set(asked))
+    return [*asked.items(), *((key, f"{names.get(key, key)} (retired)") for key in retired)]
 
 
 def stored(cleaned: dict) -> dict:

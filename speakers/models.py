@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.timezone import now
 
 from events.models import Event
+from openevent.validators import validate_storable_json
 
 
 class Track(models.Model):
@@ -57,6 +58,12 @@ class Session(models.Model):
     level = models.CharField(max_length=50, blank=True, help_text="e.g. beginner, intermediate, advanced")
     language = models.CharField(max_length=50, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    complex_field_values = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_storable_json],
+        help_text="Answers to the event's own session questions, by field identifier.",
+    )
     creator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -115,6 +122,12 @@ class Speaker(models.Model):
     linkedin = models.URLField(blank=True)
     organisation = models.CharField(max_length=200, blank=True)
     country = models.CharField(max_length=100, blank=True)
+    complex_field_values = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_storable_json],
+        help_text="Answers to the event's own speaker questions, by field identifier.",
+    )
     created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:

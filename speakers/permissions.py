@@ -138,12 +138,21 @@ def _looks_after(user, speaker: Speaker) -> bool:
     )
 
 
-def can_see_speaker_email(user, speaker: Speaker, administered_event_ids: set[int] | None) -> bool:
-    """Speakers' addresses are for who may change them. `administered_event_ids` (from
-    administered_event_ids()) lets a list decide without a query per speaker."""
+def can_see_speaker_private_details(user, speaker: Speaker, administered_event_ids: set[int] | None) -> bool:
+    """A speaker's address and answers to questions that are not public are for who may change
+    them. `administered_event_ids` (from administered_event_ids()) lets a list decide without a
+    query per speaker."""
     if administered_event_ids is None:
         return True
     return _looks_after(user, speaker) or speaker.event_id in administered_event_ids
+
+
+def can_see_session_private_answers(user, session: Session, administered_event_ids: set[int] | None) -> bool:
+    """A session's answers to questions that are not public are for its submitter and its event's
+    admins (as can_see_speaker_private_details)."""
+    if administered_event_ids is None:
+        return True
+    return is_submitter(user, session) or session.event_id in administered_event_ids
 
 
 def administered_event_ids(user) -> set[int] | None:

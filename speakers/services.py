@@ -10,6 +10,8 @@ from django.db import IntegrityError, transaction
 from accounts.models import User
 from events import permissions as event_permissions
 from events.models import Event
+from forms_builder import services as forms_services
+from forms_builder.models import CustomForm
 from openevent.errors import Conflict, Forbidden, NotFound
 from openevent.mail import send_templated_mail
 
@@ -62,6 +64,9 @@ def create_session(actor: User, session: Session) -> Session:
     ):
         raise Forbidden(f'You cannot create a session in state "{session.state}".')
     session.creator = actor
+    session.complex_field_values = forms_services.clean_answers(
+        session.event, CustomForm.Form.SESSION, session.complex_field_values
+    )
     session.full_clean()
     session.save()
     return session
@@ -83,6 +88,13 @@ def update_session(actor: User, session: Session, **changes) -> Session:
                 f"The session is {locked.state}: only the organizers change it now. You may withdraw it."
             )
         notify = new_state != locked.state and new_state in NOTIFY_SPEAKERS_ON
+        if "complex_field_values" in changes:  # the answers of fields retired since stay
+            changes["complex_field_values"] = forms_services.clean_answers(
+                locked.event,
+                CustomForm.Form.SESSION,
+                changes["complex_field_values"],
+                locked.complex_field_values,
+            )
         for field, value in changes.items():
             setattr(locked, field, value)
         locked.state = new_state
@@ -166,6 +178,9 @@ def create_speaker(actor: User, speaker: Speaker, sessions: list[Session]) -> Sp
     speaker.created_as_event_admin = event_permissions.is_event_admin(actor, speaker.event)
     if not speaker.created_as_event_admin:
         speaker.user = actor
+    speaker.complex_field_values = forms_services.clean_answers(
+        speaker.event, CustomForm.Form.SPEAKER, speaker.complex_field_values
+    )
     _save_speaker(speaker, sessions)
     return speaker
 
@@ -186,6 +201,13 @@ def update_speaker(
         hidden = speaker.sessions.exclude(pk__in=permissions.visible_sessions(actor).values("pk"))
         sessions = [*sessions, *hidden]
         _check_removed_sessions(actor, speaker, current - {session.pk for session in sessions})
+    if "complex_field_values" in changes:  # the answers of fields retired since stay
+        changes["complex_field_values"] = forms_services.clean_answers(
+            speaker.event,
+            CustomForm.Form.SPEAKER,
+            changes["complex_field_values"],
+            speaker.complex_field_values,
+        )
     for field, value in changes.items():
         setattr(speaker, field, value)
     _save_speaker(speaker, sessions)

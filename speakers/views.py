@@ -6,6 +6,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from events.models import Event
+from forms_builder import services as forms_services
+from forms_builder.models import CustomForm
 from openevent.errors import DomainError
 
 from . import permissions, services
@@ -16,23 +18,34 @@ from .models import Session, Speaker
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def submit(request, pk):
-    """The call for speakers: a session and the submitter's speaker profile."""
+    """The call for speakers: a session and the submitter's speaker profile, each with the
+    event's own questions (a later submission shows the profile's answers so far)."""
     event = get_object_or_404(Event, pk=pk)
     if not permissions.may_submit_to(request.user, event):
         raise Http404("No such event.")
     profile = Speaker.objects.filter(event=event, user=request.user).first()
     initial = {"name": request.user.get_full_name(), "email": request.user.email}
-    session_form = SessionProposalForm(request.POST or None, event=event)
-    speaker_form = SpeakerProfileForm(
-        request.POST or None, instance=profile, initial=initial, prefix="speaker"
+    data = request.POST or None
+    session_form = SessionProposalForm(data, event=event)
+    session_answers = forms_services.answers_form(event, CustomForm.Form.SESSION)(
+        data, prefix="session-answers"
     )
-    if request.method == "POST" and session_form.is_valid() and speaker_form.is_valid():
+    speaker_form = SpeakerProfileForm(data, instance=profile, initial=initial, prefix="speaker")
+    speaker_answers = forms_services.answers_form(event, CustomForm.Form.SPEAKER)(
+        data, prefix="speaker-answers", initial=profile.complex_field_values if profile else None
+    )
+    forms = (session_form, session_answers, speaker_form, speaker_answers)
+    if request.method == "POST" and all([form.is_valid() for form in forms]):
         session = session_form.save(commit=False)
         session.state = Session.State.DRAFT if "save_draft" in request.POST else Session.State.PENDING
+        session.complex_field_values = forms_services.stored(session_answers.cleaned_data)
+        profile_changes = speaker_form.cleaned_data | {
+            "complex_field_values": forms_services.stored(speaker_answers.cleaned_data)
+        }
         try:
-            services.submit_to_call(request.user, session, speaker_form.cleaned_data)
-        except ValidationError as error:
-            session_form.add_error(None, error)
+            services.submit_to_call(request.user, session, profile_changes)
+        except ValidationError as error:  # a form changed meanwhile: said above the form
+            session_form.add_error(None, error.messages)
         except DomainError as error:
             session_form.add_error(None, str(error))
         else:
@@ -43,7 +56,13 @@ def submit(request, pk):
                 else "Your session is submitted. The organizers will review it.",
             )
             return redirect("speakers:mine")
-    context = {"event": event, "session_form": session_form, "speaker_form": speaker_form}
+    context = {
+        "event": event,
+        "session_form": session_form,
+        "session_answers": session_answers,
+        "speaker_form": speaker_form,
+        "speaker_answers": speaker_answers,
+    }
     return render(request, "speakers/submit.html", context)
 
 

@@ -1,5 +1,9 @@
+from rest_framework import serializers as fields
+
 from events import permissions as event_permissions
 from events.api.serializers import EventChildSerializer, VisibleEventField
+from forms_builder import services as forms_services
+from forms_builder.models import CustomForm
 from openevent.resources import Relationship
 from speakers import permissions, services
 from speakers.models import Session, Speaker, Sponsor, Track
@@ -23,13 +27,58 @@ class TrackOrganizerField(Relationship):
         )
 
 
-class SessionSerializer(EventChildSerializer):
+def answers_field(form: str) -> fields.DictField:
+    return fields.DictField(
+        required=False,
+        help_text=f"Answers to the event's own {form} questions, by field identifier: the public ones are "
+        "shown to anyone, the others only to the event's admins and to whoever gave them.",
+    )
+
+
+class AnsweringSerializer(EventChildSerializer):
+    """A session or speaker, which answers the event's questions (`complex-field-values`). Who may
+    not see its private details sees only the public answers (and no speaker's address)."""
+
+    answers_form: str
+
+    def shows_private_details(self, instance) -> bool:
+        raise NotImplementedError
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.shows_private_details(instance):
+            data.pop("email", None)
+            if "complex_field_values" in data:
+                public = self.public_identifiers(instance.event_id)
+                answers = data["complex_field_values"]
+                data["complex_field_values"] = {key: answers[key] for key in answers if key in public}
+        return data
+
+    @property
+    def administered_event_ids(self) -> set[int] | None:
+        """Asked once per request, however many objects it shows (included ones too)."""
+        if "administered_event_ids" not in self.context:
+            self.context["administered_event_ids"] = permissions.administered_event_ids(self.actor)
+        return self.context["administered_event_ids"]
+
+    def public_identifiers(self, event_id: int) -> set[str]:
+        """Asked once per event and form in a request."""
+        known = self.context.setdefault("public_identifiers", {})
+        if (event_id, self.answers_form) not in known:
+            public = forms_services.public_fields(event_id, self.answers_form)
+            known[event_id, self.answers_form] = {field.field_identifier for field in public}
+        return known[event_id, self.answers_form]
+
+
+class SessionSerializer(AnsweringSerializer):
     # A draft event one may see but not submit to is a 404 from the service.
     event = VisibleEventField()
     track = VisibleTrackField(required=False, allow_null=True)
     speakers = Relationship(many=True, read_only=True)
     creator = Relationship(read_only=True)
+    complex_field_values = answers_field("session")
 
+    answers_form = CustomForm.Form.SESSION
     included_serializers = {
         "event": EVENT,
         "track": "speakers.api.serializers.TrackSerializer",
@@ -48,12 +97,16 @@ class SessionSerializer(EventChildSerializer):
             "level",
             "language",
             "state",
+            "complex_field_values",
             "created_at",
             "event",
             "track",
             "speakers",
             "creator",
         ]
+
+    def shows_private_details(self, instance) -> bool:
+        return permissions.can_see_session_private_answers(self.actor, instance, self.administered_event_ids)
 
     def create(self, validated_data):
         return services.create_session(self.actor, Session(**validated_data))
@@ -62,12 +115,14 @@ class SessionSerializer(EventChildSerializer):
         return services.update_session(self.actor, instance, **validated_data)
 
 
-class SpeakerSerializer(EventChildSerializer):
+class SpeakerSerializer(AnsweringSerializer):
     event = VisibleEventField()
     # Any session exists here; the service answers one that is not the caller's as missing.
     sessions = Relationship(queryset=Session.objects.all(), many=True, required=False)
     user = Relationship(read_only=True)
+    complex_field_values = answers_field("speaker")
 
+    answers_form = CustomForm.Form.SPEAKER
     included_serializers = {"event": EVENT, "sessions": SessionSerializer}
 
     class Meta:
@@ -85,26 +140,15 @@ class SpeakerSerializer(EventChildSerializer):
             "linkedin",
             "organisation",
             "country",
+            "complex_field_values",
             "created_at",
             "event",
             "sessions",
             "user",
         ]
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        if "email" in data and not permissions.can_see_speaker_email(
-            self.actor, instance, self.administered_event_ids
-        ):
-            data.pop("email")
-        return data
-
-    @property
-    def administered_event_ids(self) -> set[int] | None:
-        """Asked once per request, however many speakers it shows (included ones too)."""
-        if "administered_event_ids" not in self.context:
-            self.context["administered_event_ids"] = permissions.administered_event_ids(self.actor)
-        return self.context["administered_event_ids"]
+    def shows_private_details(self, instance) -> bool:
+        return permissions.can_see_speaker_private_details(self.actor, instance, self.administered_event_ids)
 
     def create(self, validated_data):
         sessions = validated_data.pop("sessions", [])

@@ -1,6 +1,8 @@
 from django import template
 from django.db.models import Prefetch
 
+from forms_builder import services as forms_services
+from forms_builder.models import CustomForm
 from speakers.models import Speaker, Sponsor
 from speakers.permissions import public_sessions, public_speakers
 
@@ -11,7 +13,7 @@ register = template.Library()
 def event_programme(event):
     """The public programme of an event: its accepted and confirmed sessions, who gives them,
     and its sponsors. Shown to everybody, so it holds nothing that is not public (a draft
-    event has no programme yet)."""
+    event has no programme yet): of the answers to the event's questions, the public ones."""
     sessions = (
         public_sessions()
         .filter(event=event)
@@ -21,8 +23,17 @@ def event_programme(event):
     )
     speakers = public_speakers().filter(event=event).order_by("name")
     return {
+        "sessions": _with_public_answers(sessions, event, CustomForm.Form.SESSION),
+        "speakers": _with_public_answers(speakers, event, CustomForm.Form.SPEAKER),
         "event": event,
-        "sessions": sessions,
-        "speakers": speakers,
         "sponsors": Sponsor.objects.filter(event=event),
     }
+
+
+def _with_public_answers(objects, event, form: str) -> list:
+    """The sessions or speakers, each with `public_answers`: (field, answer) in position order."""
+    fields = forms_services.public_fields(event.pk, form)
+    objects = list(objects)
+    for obj in objects:
+        obj.public_answers = forms_services.public_answers(fields, obj.complex_field_values)
+    return objects
