@@ -117,6 +117,7 @@ class EventChildAdmin(HiddenIs404Mixin, DeleteThroughServiceMixin, admin.ModelAd
 
     list_select_related = ["event"]
     list_filter = [("event", admin.RelatedOnlyFieldListFilter)]
+    answers_form: str | None = None  # the event's form whose answers the object keeps, if any
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -125,7 +126,7 @@ class EventChildAdmin(HiddenIs404Mixin, DeleteThroughServiceMixin, admin.ModelAd
     def get_form(self, request, obj=None, **kwargs):
         """The model form, with the service's rules run in its clean() so a refusal is a form error."""
         form = super().get_form(request, obj, **kwargs)
-        check = self.check_form
+        check, answers_form = self.check_form, self.answers_form
 
         class CheckedForm(form):
             def validate_unique(self):
@@ -140,6 +141,15 @@ class EventChildAdmin(HiddenIs404Mixin, DeleteThroughServiceMixin, admin.ModelAd
 
             def clean(self):
                 cleaned = super().clean()
+                if answers_form and "complex_field_values" in self.changed_data and not self.errors:
+                    # The answers checked as the service will (the instance holds the stored ones yet).
+                    event = self.instance.event if self.instance.pk else cleaned["event"]
+                    cleaned["complex_field_values"] = form_services.clean_answers(
+                        event,
+                        answers_form,
+                        cleaned["complex_field_values"],
+                        self.instance.complex_field_values,
+                    )
                 if not self.errors:
                     try:
                         check(request, self.instance, cleaned)

@@ -6,13 +6,17 @@ and exported. Every change goes through orders.services and orders.payments.serv
 import csv
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.db.models.fields.json import KeyTransform
 from django.http import HttpResponse
 from django.utils.timezone import localtime
 
 from events import permissions as event_permissions
 from events.admin import EventChildAdmin
+from forms_builder import services as forms_services
+from forms_builder.models import CustomForm
 from openevent.errors import DomainError
 
 from . import services
@@ -223,16 +227,53 @@ class OrderAdmin(EventChildAdmin):
             messages.success(request, f"{refunded} payment(s) refunded.")
 
 
+class AnswerFilter(admin.SimpleListFilter):
+    """Attendees by their answer to a select question of the user's events (of the event chosen
+    in the event filter, once one is)."""
+
+    title = "answer"
+    parameter_name = "answer"
+
+    def _questions(self, request):
+        events = event_permissions.administered_events(request.user)
+        if chosen := request.GET.get("event__id__exact"):
+            events = events.filter(pk=chosen) if chosen.isdigit() else events.none()
+        return CustomForm.objects.filter(
+            event__in=events, form=CustomForm.Form.ATTENDEE, field_type=CustomForm.Type.SELECT, is_fixed=False
+        ).select_related("event")
+
+    def lookups(self, request, model_admin):
+        questions = list(self._questions(request).order_by("event", "position", "pk"))
+        several_events = len({question.event_id for question in questions}) > 1
+        choices = []
+        for question in questions:
+            asked = f"{question.event}: {question.name}" if several_events else question.name
+            choices += [(f"{question.pk}:{option}", f"{asked}: {option}") for option in question.options]
+        return choices
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        pk, _, option = self.value().partition(":")
+        question = self._questions(request).filter(pk=pk).first() if pk.isdigit() else None
+        if question is None:
+            raise IncorrectLookupParameters(f"No select question {pk} to filter by.")
+        answer = KeyTransform(question.field_identifier, "complex_field_values")
+        return queryset.filter(event_id=question.event_id).alias(answer=answer).filter(answer=option)
+
+
 @admin.register(Attendee)
 class AttendeeAdmin(EventChildAdmin):
-    """Who comes: names and addresses are corrected here; attendees are added by checkouts."""
+    """Who comes: names, addresses and answers are corrected here; attendees are added by checkouts."""
 
     delete_service = staticmethod(services.delete_attendee)
+    answers_form = CustomForm.Form.ATTENDEE
     list_display = ["firstname", "lastname", "email", "ticket", "event", "order_status", "price"]
     list_filter = [
         ("event", admin.RelatedOnlyFieldListFilter),
         ("ticket", admin.RelatedOnlyFieldListFilter),
         "order__status",
+        AnswerFilter,
     ]
     list_select_related = ["event", "ticket", "order"]
     search_fields = ["firstname", "lastname", "email"]
@@ -286,8 +327,16 @@ class AttendeeAdmin(EventChildAdmin):
         changes = {field: form.cleaned_data[field] for field in form.changed_data}
         services.update_attendee(request.user, Attendee.objects.get(pk=obj.pk), **changes)
 
-    @admin.action(description="Export the selected attendees as CSV")
+    @admin.action(description="Export the selected attendees as CSV (one column per question)")
     def export_csv(self, request, queryset):
+        attendees = list(
+            queryset.select_related("event", "ticket", "order").order_by("event", "lastname", "pk")
+        )
+        questions = forms_services.answer_columns(
+            {attendee.event_id for attendee in attendees},
+            CustomForm.Form.ATTENDEE,
+            [attendee.complex_field_values for attendee in attendees],
+        )
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="attendees.csv"'
         writer = csv.writer(response)
@@ -302,12 +351,11 @@ class AttendeeAdmin(EventChildAdmin):
                 "Order",
                 "Order status",
                 "Ordered at",
+                *(_cell(heading) for _, heading in questions),
             ]
         )
-        for attendee in queryset.select_related("event", "ticket", "order").order_by(
-            "event", "lastname", "pk"
-        ):
-            order = attendee.order
+        for attendee in attendees:
+            order, answers = attendee.order, attendee.complex_field_values
             writer.writerow(
                 [
                     *(_cell(value) for value in (attendee.firstname, attendee.lastname, attendee.email)),
@@ -317,6 +365,7 @@ class AttendeeAdmin(EventChildAdmin):
                     order.pk if order else "",
                     order.status if order else "",
                     localtime(order.created_at).isoformat() if order else "",
+                    *(_cell(forms_services.answer_text(answers.get(key))) for key, _ in questions),
                 ]
             )
         return response

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from events import permissions as event_permissions
 from events.admin import EventChildAdmin
+from forms_builder.models import CustomForm
 from openevent.errors import DomainError, Forbidden
 
 from . import permissions, services
@@ -16,6 +17,7 @@ from .models import Session, Speaker, Sponsor, Track
 @admin.register(Session)
 class SessionAdmin(EventChildAdmin):
     delete_service = staticmethod(services.delete_session)
+    answers_form = CustomForm.Form.SESSION
     list_display = ["title", "event", "track", "state", "creator", "created_at"]
     list_filter = [
         "state",
@@ -82,6 +84,7 @@ class SessionAdmin(EventChildAdmin):
 @admin.register(Speaker)
 class SpeakerAdmin(EventChildAdmin):
     delete_service = staticmethod(services.delete_speaker)
+    answers_form = CustomForm.Form.SPEAKER
     list_display = ["name", "email", "event", "organisation"]
     search_fields = ["name", "email", "organisation"]
     readonly_fields = ["user", "creator", "created_at"]
