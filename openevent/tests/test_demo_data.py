@@ -5,6 +5,8 @@ from django.core.management import call_command
 
 from accounts.models import User
 from events.models import Event, UsersEventsRoles
+from forms_builder import services as forms_services
+from forms_builder.models import CustomForm
 from orders import services
 from orders.models import Attendee, DiscountCode, Order, Ticket
 from speakers.models import Session, Speaker, Sponsor
@@ -12,7 +14,19 @@ from speakers.models import Session, Speaker, Sponsor
 pytestmark = pytest.mark.django_db
 
 
-MODELS = (User, Event, UsersEventsRoles, Session, Speaker, Sponsor, Ticket, DiscountCode, Attendee, Order)
+MODELS = (
+    User,
+    Event,
+    UsersEventsRoles,
+    Session,
+    Speaker,
+    Sponsor,
+    Ticket,
+    DiscountCode,
+    Attendee,
+    Order,
+    CustomForm,
+)
 
 
 def test_the_demo_data_loads_and_loads_again_without_change():
@@ -32,3 +46,22 @@ def test_the_demo_data_loads_and_loads_again_without_change():
     assert "open-event-demo" in first.getvalue()
     organizer = User.objects.get(email="organizer@openevent.test")
     assert organizer.check_password("open-event-demo")
+
+
+def test_the_demo_answers_are_the_ones_its_questions_take():
+    """The demo's answers were set beside the service: they must pass its check all the same."""
+    call_command("load_demo_data", stdout=StringIO())
+    summit = Event.objects.get(name="Open Science Summit")
+    answered = [
+        (CustomForm.Form.ATTENDEE, Attendee.objects.filter(event=summit)),
+        (CustomForm.Form.SPEAKER, Speaker.objects.filter(event=summit)),
+        (CustomForm.Form.SESSION, Session.objects.filter(event=summit)),
+    ]
+    for form, objects in answered:
+        assert objects.exists()
+        for obj in objects:
+            assert obj.complex_field_values
+            assert (
+                forms_services.clean_answers(summit, form, obj.complex_field_values)
+                == obj.complex_field_values
+            )
