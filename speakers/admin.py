@@ -110,7 +110,7 @@ class SpeakerAdmin(EventChildAdmin):
         speaker, sessions = form.instance, list(form.cleaned_data["sessions"])
         if change:
             changes = {field: form.cleaned_data[field] for field in form.changed_data if field != "sessions"}
-            services.update_speaker(request.user, Speaker.objects.get(pk=speaker.pk), sessions, **changes)
+            services.update_speaker(request.user, speaker, sessions, **changes)
         else:
             services.create_speaker(request.user, speaker, sessions)
 

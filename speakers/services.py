@@ -190,28 +190,33 @@ def update_speaker(
 ) -> Speaker:
     """Change a speaker; `sessions`, if given, is their whole new list of the sessions the actor
     may see (only additions are checked): links to sessions hidden from the actor, such as
-    someone else's drafts, stay as they are."""
-    if not permissions.can_change_speaker(actor, speaker):
-        raise Forbidden("Only the speaker, who added them, and the event's organizers may change a speaker.")
-    if sessions is not None:
-        current = set(speaker.sessions.values_list("pk", flat=True))
-        _check_new_sessions(
-            actor, speaker.event, [session for session in sessions if session.pk not in current]
-        )
-        hidden = speaker.sessions.exclude(pk__in=permissions.visible_sessions(actor).values("pk"))
-        sessions = [*sessions, *hidden]
-        _check_removed_sessions(actor, speaker, current - {session.pk for session in sessions})
-    if "complex_field_values" in changes:  # the answers of fields retired since stay
-        changes["complex_field_values"] = forms_services.clean_answers(
-            speaker.event,
-            CustomForm.Form.SPEAKER,
-            changes["complex_field_values"],
-            speaker.complex_field_values,
-        )
-    for field, value in changes.items():
-        setattr(speaker, field, value)
-    _save_speaker(speaker, sessions)
-    return speaker
+    someone else's drafts, stay as they are. The changes apply to the row as it is now, locked,
+    so that nothing written since `speaker` was read is lost."""
+    with transaction.atomic():
+        locked = Speaker.objects.select_for_update().select_related("event").get(pk=speaker.pk)
+        if not permissions.can_change_speaker(actor, locked):
+            raise Forbidden(
+                "Only the speaker, who added them, and the event's organizers may change a speaker."
+            )
+        if sessions is not None:
+            current = set(locked.sessions.values_list("pk", flat=True))
+            _check_new_sessions(
+                actor, locked.event, [session for session in sessions if session.pk not in current]
+            )
+            hidden = locked.sessions.exclude(pk__in=permissions.visible_sessions(actor).values("pk"))
+            sessions = [*sessions, *hidden]
+            _check_removed_sessions(actor, locked, current - {session.pk for session in sessions})
+        if "complex_field_values" in changes:  # the answers of fields retired since stay
+            changes["complex_field_values"] = forms_services.clean_answers(
+                locked.event,
+                CustomForm.Form.SPEAKER,
+                changes["complex_field_values"],
+                locked.complex_field_values,
+            )
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        _save_speaker(locked, sessions)
+    return locked
 
 
 def delete_speaker(actor: User, speaker: Speaker) -> None:

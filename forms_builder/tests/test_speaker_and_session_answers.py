@@ -10,6 +10,7 @@ import pytest
 from accounts.factories import UserFactory
 from events.factories import EventFactory
 from forms_builder.models import CustomForm
+from speakers import services
 from speakers.models import Session, Speaker
 from speakers.tests.conftest import programme as programme  # a fixture
 
@@ -240,6 +241,28 @@ def test_a_session_answer_change_keeps_the_answers_of_retired_questions(asking, 
     assert response.status_code == 200
     accepted.refresh_from_db()
     assert accepted.complex_field_values == {"audience": "Beginners", "notes": "Needs a projector"}
+
+
+def test_a_speaker_change_from_a_stale_read_keeps_what_others_wrote_since(asking):
+    """Two organizers edit one speaker: the second read it before the first saved an answer that
+    was retired since; the second's change keeps it, and the name the first changed."""
+    speaker = asking.speakers["accepted"]
+    coorganizer = asking.users["coorganizer"]
+    read_before = Speaker.objects.get(pk=speaker.pk)
+    services.update_speaker(
+        coorganizer,
+        Speaker.objects.get(pk=speaker.pk),
+        name="Ada L.",
+        complex_field_values={"github": "https://github.com/ada-l", "phone": "+49 30 1"},
+    )
+    CustomForm.objects.filter(event=speaker.event, field_identifier="github").update(is_included=False)
+
+    returned = services.update_speaker(coorganizer, read_before, complex_field_values={"phone": "+49 30 2"})
+
+    speaker.refresh_from_db()
+    assert speaker.name == "Ada L."
+    assert speaker.complex_field_values == {"github": "https://github.com/ada-l", "phone": "+49 30 2"}
+    assert returned.name == "Ada L."
 
 
 # The call for speakers
