@@ -8,19 +8,13 @@ import html
 import pytest
 
 from accounts.factories import UserFactory
-from events.factories import EventFactory
 from forms_builder.models import CustomForm
+from forms_builder.tests.conftest import ask
 from speakers import services
 from speakers.models import Session, Speaker
 from speakers.tests.conftest import programme as programme  # a fixture
 
 pytestmark = pytest.mark.django_db
-
-
-def ask(event, form, identifier, name, **options) -> CustomForm:
-    return CustomForm.objects.create(
-        event=event, form=form, field_identifier=identifier, name=name, **options
-    )
 
 
 @pytest.fixture
@@ -280,27 +274,6 @@ def proposal(**fields) -> dict:
         "session-answers-audience": "Beginners",
         "speaker-answers-phone": "+1 555 0100",
     } | fields
-
-
-@pytest.fixture
-def call(db):
-    """A published event asking sessions and speakers one question each (and one not asked)."""
-    event = EventFactory()
-    ask(
-        event,
-        "session",
-        "audience",
-        "Audience",
-        field_type="select",
-        options=["Beginners", "Experts"],
-        is_required=True,
-        position=2,
-        description="Who it is <i>for</i>.",
-    )
-    ask(event, "session", "length", "Length in minutes", field_type="number", position=1)
-    ask(event, "session", "old", "Old question", is_included=False)
-    ask(event, "speaker", "phone", "Phone", field_type="phone", is_required=True)
-    return event
 
 
 def test_the_call_for_speakers_asks_the_events_questions_in_position_order(call, client):
