@@ -325,7 +325,7 @@ class AttendeeAdmin(EventChildAdmin):
 
     def save_model(self, request, obj, form, change):
         changes = {field: form.cleaned_data[field] for field in form.changed_data}
-        services.update_attendee(request.user, Attendee.objects.get(pk=obj.pk), **changes)
+        services.update_attendee(request.user, obj, **changes)
 
     @admin.action(description="Export the selected attendees as CSV (one column per question)")
     def export_csv(self, request, queryset):

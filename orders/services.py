@@ -171,26 +171,30 @@ def _may_change_attendee(actor: User, attendee: Attendee) -> bool:
 
 
 def update_attendee(actor: User, attendee: Attendee, **changes) -> Attendee:
-    """Who an attendee is changes with its creator (until it is ordered) and the event's admins."""
-    if not _may_change_attendee(actor, attendee):
-        raise Forbidden("Only who added the attendee and the event's organizers may change it.")
-    if attendee.order_id and not event_permissions.is_event_admin(actor, attendee.event):
-        raise Forbidden("The attendee is ordered: ask the event's organizers to change it.")
-    if "ticket" in changes and attendee.order_id:
-        raise ValidationError({"ticket": "An ordered attendee keeps its ticket."})
-    if "complex_field_values" in changes:  # the other answers, of fields retired since, stay
-        changes["complex_field_values"] = forms_services.clean_answers(
-            attendee.event, Form.ATTENDEE, changes["complex_field_values"], attendee.complex_field_values
-        )
-    for field, value in changes.items():
-        setattr(attendee, field, value)
-    if "ticket" in changes:
-        if attendee.ticket.event_id != attendee.event_id:
-            raise ValidationError({"ticket": "The ticket is of another event."})
-        _check_orderable(actor, attendee.ticket)
-    attendee.full_clean()
-    attendee.save()
-    return attendee
+    """Who an attendee is changes with its creator (until it is ordered) and the event's admins.
+    The changes apply to the row as it is now, locked, so that nothing written since `attendee`
+    was read is lost."""
+    with transaction.atomic():
+        locked = Attendee.objects.select_for_update().select_related("event").get(pk=attendee.pk)
+        if not _may_change_attendee(actor, locked):
+            raise Forbidden("Only who added the attendee and the event's organizers may change it.")
+        if locked.order_id and not event_permissions.is_event_admin(actor, locked.event):
+            raise Forbidden("The attendee is ordered: ask the event's organizers to change it.")
+        if "ticket" in changes and locked.order_id:
+            raise ValidationError({"ticket": "An ordered attendee keeps its ticket."})
+        if "complex_field_values" in changes:  # the other answers, of fields retired since, stay
+            changes["complex_field_values"] = forms_services.clean_answers(
+                locked.event, Form.ATTENDEE, changes["complex_field_values"], locked.complex_field_values
+            )
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        if "ticket" in changes:
+            if locked.ticket.event_id != locked.event_id:
+                raise ValidationError({"ticket": "The ticket is of another event."})
+            _check_orderable(actor, locked.ticket)
+        locked.full_clean()
+        locked.save()
+    return locked
 
 
 def attendee_deletion_refusal(attendee: Attendee) -> str | None:

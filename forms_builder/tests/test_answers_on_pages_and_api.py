@@ -6,6 +6,7 @@ import html
 import pytest
 
 from forms_builder.models import CustomForm
+from orders import services
 from orders.models import Attendee, Order
 from orders.tests.conftest import box_office as box_office  # a fixture
 from orders.tests.test_pages import checkout_url, seat_fields
@@ -129,3 +130,24 @@ def test_the_api_names_the_missing_required_answers(questions, client_for):
     assert response.status_code == 422
     assert response.json()["errors"][0]["detail"] == "Missing required fields ['size']"
     assert response.json()["errors"][0]["source"]["pointer"] == "/data/attributes/complex-field-values"
+
+
+def test_an_attendee_change_from_a_stale_read_keeps_what_others_wrote_since(box_office):
+    """The buyer changes a name from a copy read before an organizer saved an answer (whose question
+    is retired since): the answer and the organizer's other change stay."""
+    attendee = box_office.attendee(firstname="Ada", complex_field_values={"tshirt": "S"})
+    read_before = Attendee.objects.get(pk=attendee.pk)
+    services.update_attendee(
+        box_office.users["owner"],
+        Attendee.objects.get(pk=attendee.pk),
+        lastname="Lovelace",
+        complex_field_values={"tshirt": "XL", "k": ""},
+    )
+    CustomForm.objects.filter(event=box_office.event, field_identifier="tshirt").update(is_included=False)
+
+    returned = services.update_attendee(box_office.users["buyer"], read_before, firstname="Augusta")
+
+    attendee.refresh_from_db()
+    assert (attendee.firstname, attendee.lastname) == ("Augusta", "Lovelace")
+    assert attendee.complex_field_values["tshirt"] == "XL"
+    assert returned.lastname == "Lovelace"
