@@ -1,9 +1,14 @@
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 
@@ -52,19 +57,60 @@ class KeyCheckedMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+class StorableJSONField(forms.JSONField):
+    """JSON in a form, which may spell text no database column holds (a lone surrogate such as
+    `"\\ud800"`): the model's validators refuse it, and the form shows it again as it was typed
+    (the decoded text cannot be written into the page)."""
+
+    def bound_data(self, data, initial):
+        value = super().bound_data(data, initial)
+        try:
+            json.dumps(value, ensure_ascii=False, cls=self.encoder).encode()
+        except UnicodeEncodeError:
+            return forms.fields.InvalidJSONInput(data)
+        return value
+
+
+# What the changelist's own filters and date drill-down put after a field's name.
+FILTER_LOOKUPS = frozenset(
+    {"exact", "isnull", "isempty", "in", "gt", "gte", "lt", "lte", "year", "month", "day"}
+)
+
+
 class BadInputMixin:
     """Input Django's admin sends to the database unchecked, answered as bad input, not a 500:
     a changelist action on ids the model's key cannot hold (`abc`, or past the database's
-    range) changes nothing and says so; a list filter or date drill-down past any range is the
-    changelist's "incorrect lookup" redirect; such ids among a form's many-to-many choices are
-    invalid choices."""
+    range) changes nothing and says so; a changelist takes only the lookups its list filters
+    and date drill-down send, and one past any range, or any other, is its "incorrect lookup"
+    redirect; such ids among a form's many-to-many choices are invalid choices; JSON holding
+    text no column holds is a form error."""
 
     def changelist_view(self, request, extra_context=None):
         try:
             response = super().changelist_view(request, extra_context)
             return response.render() if hasattr(response, "render") else response
-        except OverflowError:  # SQLite cannot hold the value; a date past year 9999
-            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+        except (OverflowError, DisallowedModelAdminLookup):  # OverflowError: SQLite cannot hold the
+            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")  # value, or past year 9999
+
+    def lookup_allowed(self, lookup, value, request=None):
+        """Django takes any lookup on a local field from the address, and a broken pattern
+        (`?name__regex=(`) or a lookup the database lacks was a 500."""
+        offered = {self.date_hierarchy}
+        for item in self.get_list_filter(request) if request is not None else self.list_filter:
+            if isinstance(item, type) and issubclass(item, admin.SimpleListFilter):
+                offered.add(item.parameter_name)
+            else:
+                offered.add(item[0] if isinstance(item, (list, tuple)) else item)
+        parts = lookup.split(LOOKUP_SEP)
+        return any(
+            LOOKUP_SEP.join(parts[:length]) in offered and set(parts[length:]) <= FILTER_LOOKUPS | {"id"}
+            for length in range(1, len(parts) + 1)
+        )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.JSONField):
+            kwargs.setdefault("form_class", StorableJSONField)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         kwargs.setdefault("form_class", KeyCheckedMultipleChoiceField)
