@@ -19,17 +19,24 @@ from . import permissions, services
 from .models import Event, EventTopic, Role, RoleInvite, Settings, UsersEventsRoles
 
 
-class TeamFormSet(BaseInlineFormSet):
+class EventRowsFormSet(BaseInlineFormSet):
+    """An inline of the event's rows: a posted id that is not one of them (removed meanwhile, or
+    made up) is refused, not taken as a new row."""
+
+    def clean(self):
+        super().clean()
+        if any(form.instance.pk is None for form in self.forms[: self.initial_form_count()]):
+            raise ValidationError("A row of this list no longer exists. Reload the page and try again.")
+
+
+class TeamFormSet(EventRowsFormSet):
     """Checks the team rules before anything is saved, so a refused change saves nothing."""
 
     request = None  # set by the inline
 
     def clean(self):
         super().clean()
-        for index, form in enumerate(self.forms):
-            if index < self.initial_form_count() and form.instance.pk is None:
-                # The posted id is not one of this event's rows (removed meanwhile, or made up).
-                raise ValidationError("A row of this list no longer exists. Reload the page and try again.")
+        for form in self.forms:
             if form.errors and form not in self.deleted_forms:
                 continue  # the form shows its own errors; its team rules are checked once it is valid
             if not form.has_changed() and form not in self.deleted_forms:
@@ -222,7 +229,7 @@ class CustomFormForm(forms.ModelForm):
                 self.fields[name].disabled = True
 
 
-class CustomFormFormSet(BaseInlineFormSet):
+class CustomFormFormSet(EventRowsFormSet):
     def clean(self):
         super().clean()
         if any(form.instance.is_fixed for form in self.deleted_forms):

@@ -315,3 +315,33 @@ def test_an_organizer_edits_the_events_forms_in_the_admin_and_built_in_fields_st
     )
     assert "A built-in field is not deleted" in refused.content.decode()
     assert CustomForm.objects.filter(pk=email.pk).exists()
+
+
+@pytest.mark.parametrize("change", [{"name": "Renamed"}, {"field_identifier": "hijack"}])
+def test_a_form_field_row_posted_with_another_events_id_changes_nothing_and_says_so(
+    client, organizer, change
+):
+    """The inline took a posted id that is not one of this event's rows as a new field (a copy), or,
+    its identifier taken, a 500."""
+    from forms_builder.models import CustomForm
+
+    event = EventFactory(owner=organizer)
+    mine = CustomForm.objects.create(event=event, form="attendee", field_identifier="size", name="Size")
+    theirs = CustomForm.objects.create(
+        event=EventFactory(), form="attendee", field_identifier="size", name="Size"
+    )
+    client.force_login(organizer)
+    before = CustomForm.objects.count()
+
+    response = client.post(
+        change_url(event),
+        event_form(event)
+        | team_forms(event)
+        | form_fields(event, change={mine.pk: {"id": theirs.pk} | change}),
+    )
+
+    assert response.status_code == 200
+    assert "A row of this list no longer exists" in response.content.decode()
+    assert CustomForm.objects.count() == before
+    theirs.refresh_from_db()
+    assert theirs.name == "Size"
