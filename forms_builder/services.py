@@ -35,6 +35,17 @@ BUILT_IN = [
 PHONE = RegexValidator(
     r"^\+?[0-9][0-9 ()./-]{2,29}\Z", "Enter a phone number: digits, spaces and + ( ) - . /"
 )
+# Text answers are typed, not control codes (a terminal's escapes, a bell); tabs and line breaks are.
+NO_CONTROL_CHARACTERS = RegexValidator(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "Text may not hold control characters.", inverse_match=True
+)
+
+
+def distinct(options: list) -> None:
+    if len(set(options)) != len(options):
+        raise ValidationError("Choose each option at most once.")
+
+
 # What a JSON value of each type must be before the form checks it (the pages send text).
 JSON_TYPES = {
     Type.NUMBER: (int, float, Decimal),
@@ -111,15 +122,18 @@ def asked_fields(event: Event, form: str) -> list[CustomForm]:
 def _form_field(field: CustomForm) -> forms.Field:
     # The pages show help texts as HTML: an organizer's text is escaped into it.
     common = {"label": field.name, "help_text": escape(field.description), "required": field.is_required}
+    text = {**common, "validators": [NO_CONTROL_CHARACTERS]}
     choices = [(option, option) for option in field.options]
     if field.field_type == Type.PARAGRAPH:
-        return forms.CharField(max_length=10_000, widget=forms.Textarea, **common)
+        return forms.CharField(max_length=10_000, widget=forms.Textarea, **text)
     if field.field_type == Type.EMAIL:
-        return forms.EmailField(**common)
+        return forms.EmailField(max_length=254, **common)
     if field.field_type == Type.NUMBER:
         return forms.DecimalField(max_digits=20, decimal_places=6, **common)
     if field.field_type == Type.CHECKBOX:
-        return forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple, **common)
+        return forms.MultipleChoiceField(
+            choices=choices, widget=forms.CheckboxSelectMultiple, validators=[distinct], **common
+        )
     if field.field_type == Type.SELECT:
         return forms.ChoiceField(choices=[("", "—"), *choices], **common)
     if field.field_type == Type.BOOLEAN:
@@ -128,7 +142,7 @@ def _form_field(field: CustomForm) -> forms.Field:
         return forms.URLField(max_length=2000, **common)
     if field.field_type == Type.PHONE:
         return forms.CharField(max_length=30, validators=[PHONE], **common)
-    return forms.CharField(max_length=1000, **common)
+    return forms.CharField(max_length=1000, **text)
 
 
 def answers_form(event: Event, form: str) -> type[forms.Form]:
@@ -226,8 +240,9 @@ def clean_answers(event: Event, form: str, answers, previous: dict | None = None
         key for key in set(answers) - set(asked) if key not in retired or answers[key] != retired[key]
     )
     if unknown:
+        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
         raise ValidationError(
-            {"complex_field_values": f"Unknown fields {unknown}: the form does not ask them."}
+            {"complex_field_values": f"Unknown fields {unknown[:10]}{more}: the form does not ask them."}
         )
     wrong = {}
     for identifier, value in answers.items():

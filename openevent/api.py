@@ -8,6 +8,7 @@ Open Event API Server answered them.
 
 from http import HTTPStatus
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from rest_framework import exceptions, renderers
@@ -113,7 +114,10 @@ def exception_handler(exc, context):
     if isinstance(exc, errors.PartsInvalid):
         exc = exceptions.ValidationError(exc.parts)
     elif isinstance(exc, DjangoValidationError):  # raised by a service
-        exc = exceptions.ValidationError(as_serializer_error(exc))
+        detail = as_serializer_error(exc)
+        if NON_FIELD_ERRORS in detail:  # a model's check of several fields: about the whole resource
+            detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+        exc = exceptions.ValidationError(detail)
     elif isinstance(exc, RateLimited):
         exc = exceptions.Throttled(wait=exc.retry_after)
     elif isinstance(exc, exceptions.AuthenticationFailed) and isinstance(exc.detail, dict):

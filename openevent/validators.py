@@ -53,7 +53,7 @@ def check_text(text: str) -> None:
         raise ValidationError("Text may not hold NUL characters.")
 
 
-MAX_JSON_CHARACTERS = 10_000
+MAX_JSON_CHARACTERS = 100_000  # a set of answers: ten paragraphs at their longest
 MAX_JSON_DEPTH = 20  # far below what orjson writes back (255) and Python's recursion limit
 
 

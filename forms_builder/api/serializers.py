@@ -9,7 +9,9 @@ EVENT = "events.api.serializers.EventSerializer"
 
 class CustomFormSerializer(EventChildSerializer):
     """One field of an event's attendee, speaker or session form. JSON:API keeps `type` for the
-    resource type, so the field's type is `field-type`."""
+    resource type, so the field's type is `field-type`; sent as a `type` attribute, as
+    shared/docs/API.md spells it (and the JSON:API parser lays it over the resource type), it is
+    taken as `field-type`."""
 
     event = VisibleEventField()
     options = fields.ListField(
@@ -40,6 +42,14 @@ class CustomFormSerializer(EventChildSerializer):
             "event",
         ]
         read_only_fields = ["is_fixed"]
+
+    def to_internal_value(self, data):
+        spelled = data.get("type")
+        if spelled not in (None, self.Meta.resource_name):
+            if data.get("field_type", spelled) != spelled:
+                raise fields.ValidationError({"field_type": ["Send the field's type once: as field-type."]})
+            data = {**data, "field_type": spelled}
+        return super().to_internal_value(data)
 
     def create(self, validated_data):
         return services.save_field(self.actor, CustomForm(**validated_data))

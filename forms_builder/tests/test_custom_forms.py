@@ -11,6 +11,7 @@ from events.models import Role
 from forms_builder import services
 from forms_builder.models import CustomForm
 from openevent.errors import Conflict, PartsInvalid
+from openevent.validators import validate_storable_json
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +110,47 @@ def test_a_field_that_does_not_add_up_is_422(event, client_for, attributes, poin
         assert response.json()["errors"][0]["source"]["pointer"] == pointer
 
 
+def test_a_rename_to_a_taken_identifier_is_422_about_the_whole_field(event, client_for):
+    """As on create: the identifier is unique with the form and event, so the error is the field's
+    (it pointed at `/data/attributes/--all--`)."""
+    owner = client_for(user("owner@example.com"))
+    size = CustomForm.objects.create(event=event, form="attendee", field_identifier="size", name="Size")
+    document = {
+        "data": {"type": "custom-form", "id": str(size.pk), "attributes": {"field-identifier": "firstname"}}
+    }
+
+    response = owner.patch(f"/v1/custom-forms/{size.pk}", document)
+
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert (error["detail"], error["source"]["pointer"]) == (
+        "The form has a field with that identifier already.",
+        "/data",
+    )
+
+
+@pytest.mark.parametrize(
+    ("attributes", "status", "field_type"),
+    [
+        ({"type": "number"}, 201, "number"),  # as shared/docs/API.md spells it
+        ({"type": "number", "field-type": "number"}, 201, "number"),
+        ({"type": "number", "field-type": "email"}, 422, None),
+    ],
+)
+def test_the_fields_type_may_be_sent_as_the_contract_spells_it(
+    event, client_for, attributes, status, field_type
+):
+    response = client_for(user("owner@example.com")).post(
+        "/v1/custom-forms", field_document(event, **attributes)
+    )
+
+    assert response.status_code == status, response.json()
+    if field_type:
+        assert response.json()["data"]["attributes"]["field-type"] == field_type
+    else:
+        assert response.json()["errors"][0]["source"]["pointer"] == "/data/attributes/field-type"
+
+
 # Answers
 
 FIELDS = {
@@ -144,6 +186,7 @@ def asking(event):
     [
         ("text", "Ada", "Ada"),
         ("paragraph", "Line one\nline two", "Line one\nline two"),
+        ("paragraph", "Tab\tand\r\nnew line", "Tab\tand\r\nnew line"),
         ("email", "ada@example.com", "ada@example.com"),
         ("number", 42, 42),
         ("number", 1.5, 1.5),
@@ -164,7 +207,14 @@ def test_each_type_takes_a_good_answer(asking, identifier, value, kept):
     [
         ("text", 5, "Expected a text."),
         ("text", "x" * 1001, "Ensure this value has at most 1000 characters (it has 1001)."),
+        ("text", "bell\x07", "Text may not hold control characters."),
+        ("paragraph", "\x1b[31mred", "Text may not hold control characters."),
         ("email", "ada@", "Enter a valid email address."),
+        (
+            "email",
+            "a" * 300 + "@example.com",
+            "Ensure this value has at most 254 characters (it has 312).",
+        ),
         ("number", "42", "Expected a number."),
         ("number", True, "Expected a number."),
         ("checkbox", "talks", "Expected a list of the options' texts."),
@@ -173,6 +223,7 @@ def test_each_type_takes_a_good_answer(asking, identifier, value, kept):
             ["talks", "dinner"],
             "Select a valid choice. dinner is not one of the available choices.",
         ),
+        ("checkbox", ["talks", "talks"], "Choose each option at most once."),
         ("select", "XL", "Select a valid choice. XL is not one of the available choices."),
         ("boolean", "yes", "Expected true or false."),
         ("url", "not a url", "Enter a valid URL."),
@@ -212,6 +263,27 @@ def test_unknown_and_unasked_identifiers_are_refused(asking):
         services.clean_answers(
             asking, "attendee", {"shoe": "42", "my-url": "https://example.com", "my-text": "x"}
         )
+
+
+def test_many_unknown_identifiers_are_named_ten_at_most(asking):
+    with pytest.raises(ValidationError) as refused:
+        services.clean_answers(asking, "attendee", {f"q{number:02}": "x" for number in range(30)})
+
+    named = [f"q{number:02}" for number in range(10)]
+    assert refused.value.message_dict == {
+        "complex_field_values": [f"Unknown fields {named} and 20 more: the form does not ask them."]
+    }
+
+
+def test_the_longest_answer_of_each_type_can_be_stored(asking):
+    longest = {
+        "my-text": "t" * 1000,
+        "my-paragraph": "p" * 10_000,
+        "my-email": "e" * 242 + "@example.com",
+        "my-url": "https://example.com/" + "u" * 1980,
+    }
+
+    validate_storable_json(services.clean_answers(asking, "attendee", longest))
 
 
 def test_a_removed_fields_answer_is_kept_retired(asking):
