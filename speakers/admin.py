@@ -11,21 +11,22 @@ from forms_builder.models import CustomForm
 from openevent.errors import DomainError, Forbidden
 
 from . import permissions, services
-from .models import Session, Speaker, Sponsor, Track
+from .models import Microlocation, Session, SessionType, Speaker, Sponsor, Track
 
 
 @admin.register(Session)
 class SessionAdmin(EventChildAdmin):
     delete_service = staticmethod(services.delete_session)
     answers_form = CustomForm.Form.SESSION
-    list_display = ["title", "event", "track", "state", "creator", "created_at"]
+    list_display = ["title", "event", "track", "state", "starts_at", "microlocation", "creator"]
     list_filter = [
         "state",
         ("event", admin.RelatedOnlyFieldListFilter),
         ("track", admin.RelatedOnlyFieldListFilter),
+        ("microlocation", admin.RelatedOnlyFieldListFilter),
     ]
     search_fields = ["title", "subtitle", "speakers__name"]
-    list_select_related = ["event", "track", "creator"]
+    list_select_related = ["event", "track", "microlocation", "creator"]
     readonly_fields = ["creator", "created_at"]
     actions = ["accept", "reject", "confirm"]
 
@@ -36,6 +37,10 @@ class SessionAdmin(EventChildAdmin):
         state = cleaned.get("state")
         if stored.pk and state and state not in services.allowed_states(request.user, stored):
             raise Forbidden(f'You cannot change a session state from "{stored.state}" to "{state}"')
+        event = stored.event if stored.pk else cleaned.get("event")
+        if event is not None:  # the room is checked as the service will, its row locked until saved
+            placed = {name: cleaned.get(name) for name in services.SCHEDULE_FIELDS}
+            services.check_room_is_free(Session(pk=stored.pk, event=event, **placed))
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -86,6 +91,11 @@ class SpeakerAdmin(EventChildAdmin):
     delete_service = staticmethod(services.delete_speaker)
     answers_form = CustomForm.Form.SPEAKER
     list_display = ["name", "email", "event", "organisation"]
+    list_filter = [
+        ("event", admin.RelatedOnlyFieldListFilter),
+        "sessions__state",
+        ("sessions__track", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["name", "email", "organisation"]
     readonly_fields = ["user", "creator", "created_at"]
     filter_horizontal = ["sessions"]
@@ -115,14 +125,29 @@ class SpeakerAdmin(EventChildAdmin):
             services.create_speaker(request.user, speaker, sessions)
 
 
-@admin.register(Sponsor)
-class SponsorAdmin(EventChildAdmin):
-    delete_service = staticmethod(services.delete_sponsor)
-    list_display = ["name", "event", "level", "sponsor_type"]
+class EventPartAdmin(EventChildAdmin):
+    """A sponsor, room or session type: saved and deleted through the one service for them."""
+
+    delete_service = staticmethod(services.delete_event_part)
     search_fields = ["name"]
 
     def save_model(self, request, obj, form, change):
-        services.save_sponsor(request.user, obj)
+        services.save_event_part(request.user, obj)
+
+
+@admin.register(Sponsor)
+class SponsorAdmin(EventPartAdmin):
+    list_display = ["name", "event", "level", "sponsor_type"]
+
+
+@admin.register(Microlocation)
+class MicrolocationAdmin(EventPartAdmin):
+    list_display = ["name", "event", "floor", "position"]
+
+
+@admin.register(SessionType)
+class SessionTypeAdmin(EventPartAdmin):
+    list_display = ["name", "event", "length"]
 
 
 @admin.register(Track)

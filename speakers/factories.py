@@ -7,7 +7,7 @@ from django.utils.text import slugify
 from accounts.factories import UserFactory
 from events.factories import EventFactory
 
-from .models import Session, Speaker, Sponsor, Track
+from .models import Microlocation, Session, SessionType, Speaker, Sponsor, Track
 
 
 class TrackFactory(factory.django.DjangoModelFactory):
@@ -53,3 +53,19 @@ class SponsorFactory(factory.django.DjangoModelFactory):
 
     event = factory.SubFactory(EventFactory)
     name = factory.Sequence(lambda n: f"Sponsor {n}")
+
+
+class MicrolocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Microlocation
+
+    event = factory.SubFactory(EventFactory)
+    name = factory.Sequence(lambda n: f"Room {n}")
+
+
+class SessionTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SessionType
+
+    event = factory.SubFactory(EventFactory)
+    name = factory.Sequence(lambda n: f"Type {n}")

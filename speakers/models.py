@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.timezone import now
 
 from events.models import Event
-from openevent.validators import validate_storable_json
+from openevent.validators import validate_datetime_in_range, validate_storable_json
 
 
 class Track(models.Model):
@@ -27,6 +27,46 @@ class Track(models.Model):
     class Meta:
         ordering = ["event", "name"]
         constraints = [models.UniqueConstraint(fields=["event", "name"], name="track_name_unique_in_event")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Microlocation(models.Model):
+    """A room of the event's venue, where sessions take place."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="microlocations")
+    name = models.CharField(max_length=100)
+    floor = models.SmallIntegerField(null=True, blank=True, help_text="0 is the ground floor.")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Rooms are listed in this order.")
+
+    class Meta:
+        verbose_name = "room"
+        ordering = ["event", "position", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "name"], name="microlocation_name_unique_in_event")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SessionType(models.Model):
+    """A kind of session (talk, workshop, lightning talk) and how long one usually lasts."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="session_types")
+    name = models.CharField(max_length=100)
+    length = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+        help_text="Minutes a session of this type usually lasts: a session placed without an end gets it.",
+    )
+
+    class Meta:
+        ordering = ["event", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "name"], name="session_type_name_unique_in_event")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -58,6 +98,19 @@ class Session(models.Model):
     level = models.CharField(max_length=50, blank=True, help_text="e.g. beginner, intermediate, advanced")
     language = models.CharField(max_length=50, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    session_type = models.ForeignKey(
+        SessionType, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
+    )
+    microlocation = models.ForeignKey(
+        Microlocation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sessions",
+        verbose_name="room",
+    )
+    starts_at = models.DateTimeField(null=True, blank=True, validators=[validate_datetime_in_range])
+    ends_at = models.DateTimeField(null=True, blank=True, validators=[validate_datetime_in_range])
     complex_field_values = models.JSONField(
         default=dict,
         blank=True,
@@ -75,14 +128,44 @@ class Session(models.Model):
 
     class Meta:
         ordering = ["event", "title", "pk"]
-        indexes = [models.Index(fields=["event", "state"])]
+        indexes = [
+            models.Index(fields=["event", "state"]),
+            models.Index(fields=["microlocation", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True, ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
+                name="session_ends_after_it_starts",
+                violation_error_message="A scheduled session has a start and a later end.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_scheduled(self) -> bool:
+        return self.starts_at is not None
+
     def clean(self) -> None:
-        if self.track_id and self.event_id and self.track.event_id != self.event_id:
-            raise ValidationError({"track": "This track belongs to another event."})
+        """What the session itself must hold; the rules that read other sessions (a room holds one
+        at a time) are speakers.services'."""
+        for name in ("track", "microlocation", "session_type"):
+            related = getattr(self, name)
+            if related is not None and self.event_id and related.event_id != self.event_id:
+                raise ValidationError({name: f"This {related._meta.verbose_name} belongs to another event."})
+        if (self.starts_at is None) != (self.ends_at is None):
+            raise ValidationError({"ends_at": "A scheduled session has a start and an end."})
+        if self.starts_at is None:
+            return
+        if self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "The session must end after it starts."})
+        if self.state not in self.PUBLIC_STATES:
+            raise ValidationError({"starts_at": "Only accepted and confirmed sessions are scheduled."})
+        if self.event_id and not (
+            self.event.starts_at <= self.starts_at and self.ends_at <= self.event.ends_at
+        ):
+            raise ValidationError({"starts_at": "The session must lie within the event's dates."})
 
 
 class Speaker(models.Model):

@@ -23,7 +23,7 @@ from accounts.permissions import is_site_admin
 from events import permissions as event_permissions
 from events.models import Event
 
-from .models import Session, Speaker, Sponsor, Track
+from .models import Microlocation, Session, SessionType, Speaker, Sponsor, Track
 
 SessionSpeakers = Speaker.sessions.through
 
@@ -107,6 +107,14 @@ def visible_sponsors(user) -> QuerySet[Sponsor]:
 
 def visible_tracks(user) -> QuerySet[Track]:
     return Track.objects.filter(event_id__in=event_permissions.visible_events(user).values("pk"))
+
+
+def visible_microlocations(user) -> QuerySet[Microlocation]:
+    return Microlocation.objects.filter(event_id__in=event_permissions.visible_events(user).values("pk"))
+
+
+def visible_session_types(user) -> QuerySet[SessionType]:
+    return SessionType.objects.filter(event_id__in=event_permissions.visible_events(user).values("pk"))
 
 
 def may_submit_to(user, event: Event) -> bool:

@@ -4,6 +4,9 @@ Services take the acting user and check what events.permissions and speakers.per
 allow; each is one transaction.
 """
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -16,7 +19,7 @@ from openevent.errors import Conflict, Forbidden, NotFound
 from openevent.mail import send_templated_mail
 
 from . import permissions
-from .models import Session, Speaker, Sponsor, Track
+from .models import Microlocation, Session, SessionType, Speaker, Sponsor, Track
 
 State = Session.State
 
@@ -67,8 +70,13 @@ def create_session(actor: User, session: Session) -> Session:
     session.complex_field_values = forms_services.clean_answers(
         session.event, CustomForm.Form.SESSION, session.complex_field_values
     )
+    placing = {name: getattr(session, name) for name in SCHEDULE_FIELDS if getattr(session, name) is not None}
+    for field, value in _placed(actor, session, placing).items():
+        setattr(session, field, value)
     session.full_clean()
-    session.save()
+    with transaction.atomic():
+        check_room_is_free(session)
+        session.save()
     return session
 
 
@@ -78,7 +86,11 @@ def update_session(actor: User, session: Session, **changes) -> Session:
             "Only the session's submitter and, once it is sent in, the event's organizers may change it."
         )
     with transaction.atomic():
-        locked = Session.objects.select_for_update().select_related("event").get(pk=session.pk)
+        locked = (
+            Session.objects.select_for_update(of=("self",))  # the session's row, not its room's or type's
+            .select_related("event", "microlocation", "session_type")
+            .get(pk=session.pk)
+        )
         new_state = changes.pop("state", locked.state)
         if new_state not in allowed_states(actor, locked):
             raise Forbidden(f'You cannot change a session state from "{locked.state}" to "{new_state}"')
@@ -95,18 +107,89 @@ def update_session(actor: User, session: Session, **changes) -> Session:
                 changes["complex_field_values"],
                 locked.complex_field_values,
             )
-        for field, value in changes.items():
+        slot = _slot(locked)
+        for field, value in _placed(actor, locked, changes).items():
             setattr(locked, field, value)
+        if new_state != locked.state and new_state not in Session.PUBLIC_STATES:
+            locked.starts_at = locked.ends_at = locked.microlocation = None  # it leaves the schedule
         locked.state = new_state
         locked.full_clean()
+        check_room_is_free(locked)
         locked.save()
     if notify:
         _notify_speakers(locked)
+    elif slot[0] and _slot(locked) != slot and locked.is_scheduled:
+        _notify_speakers_of_move(locked)
     return locked
 
 
 def change_state(actor: User, session: Session, state: str) -> Session:
     return update_session(actor, session, state=state)
+
+
+# The schedule: accepted and confirmed sessions placed at a time, in a room, by the organizers.
+
+SCHEDULE_FIELDS = frozenset({"starts_at", "ends_at", "microlocation"})
+
+
+def _slot(session: Session) -> tuple:
+    return session.starts_at, session.ends_at, session.microlocation_id
+
+
+def _placed(actor: User, session: Session, changes: dict) -> dict:
+    """The changes, refused if they place the session and the actor does not run the event. A new
+    start without an end keeps the session's length, or takes its type's."""
+    if SCHEDULE_FIELDS & changes.keys() and not event_permissions.is_event_admin(actor, session.event):
+        raise Forbidden("Only the event's organizers place sessions in the schedule.")
+    starts_at = changes.get("starts_at")
+    if starts_at is not None and "ends_at" not in changes:
+        session_type = changes.get("session_type", session.session_type)
+        if session.is_scheduled and session.ends_at:
+            changes["ends_at"] = starts_at + (session.ends_at - session.starts_at)
+        elif session_type is not None:
+            changes["ends_at"] = starts_at + timedelta(minutes=session_type.length)
+    elif "starts_at" in changes and starts_at is None:  # taken off the schedule
+        changes.setdefault("ends_at", None)
+    return changes
+
+
+def check_room_is_free(session: Session) -> None:
+    """A room holds one session at a time. Its row is locked, so two sessions placed in it at
+    once are checked one after the other."""
+    if session.microlocation_id is None or not session.is_scheduled:
+        return
+    room = Microlocation.objects.select_for_update().get(pk=session.microlocation_id)
+    other = (
+        Session.objects.filter(
+            microlocation=room,
+            state__in=Session.PUBLIC_STATES,
+            starts_at__lt=session.ends_at,
+            ends_at__gt=session.starts_at,
+        )
+        .exclude(pk=session.pk)
+        .order_by("starts_at")
+        .first()
+    )
+    if other is not None:
+        zone = ZoneInfo(session.event.timezone)
+        starts, ends = other.starts_at.astimezone(zone), other.ends_at.astimezone(zone)
+        raise ValidationError(
+            {
+                "starts_at": f'{room} holds "{other}" then, from {starts:%a %d %b %H:%M} to {ends:%H:%M} '
+                f"({session.event.timezone})."
+            }
+        )
+
+
+def _notify_speakers_of_move(session: Session) -> None:
+    when = f"{session.starts_at.astimezone(ZoneInfo(session.event.timezone)):%A %d %B %Y, %H:%M}"
+    for speaker in session.speakers.all():
+        send_templated_mail(
+            "speakers/email/session_moved",
+            {"session": session, "speaker": speaker, "when": when},
+            speaker.email,
+            f'Your session "{session.title}" at {session.event} moved to {when}',
+        )
 
 
 def _notify_speakers(session: Session) -> None:
@@ -243,19 +326,25 @@ def _require_event_admin(actor: User, event: Event, what: str) -> None:
         raise Forbidden(f"Only the event's owner and organizers may change its {what}.")
 
 
-def save_sponsor(actor: User, sponsor: Sponsor, **changes) -> Sponsor:
-    """Create (unsaved `sponsor`) or change a sponsor of an event the actor administers."""
-    _require_event_admin(actor, sponsor.event, "sponsors")
+def save_event_part(actor: User, part: Sponsor | Microlocation | SessionType, **changes):
+    """Create (unsaved `part`) or change a sponsor, room or session type of an event the actor
+    administers."""
+    _require_event_admin(actor, part.event, part._meta.verbose_name_plural)
     for field, value in changes.items():
-        setattr(sponsor, field, value)
-    sponsor.full_clean()
-    sponsor.save()
-    return sponsor
+        setattr(part, field, value)
+    part.full_clean()
+    try:
+        with transaction.atomic():
+            part.save()
+    except IntegrityError:  # the name taken meanwhile, past full_clean's check
+        part.validate_constraints()  # raises the ValidationError that check gives now
+        raise
+    return part
 
 
-def delete_sponsor(actor: User, sponsor: Sponsor) -> None:
-    _require_event_admin(actor, sponsor.event, "sponsors")
-    sponsor.delete()
+def delete_event_part(actor: User, part: Sponsor | Microlocation | SessionType) -> None:
+    _require_event_admin(actor, part.event, part._meta.verbose_name_plural)
+    part.delete()
 
 
 def save_track(actor: User, track: Track, organizers: list[User] | None = None, **changes) -> Track:

@@ -59,6 +59,8 @@ class EventSerializer(ResourceSerializer):
     speakers = linked_only()
     sponsors = linked_only()
     tracks = linked_only()
+    microlocations = linked_only()
+    session_types = linked_only()
     tickets = linked_only()
     discount_codes = linked_only()
     attendees = linked_only()
@@ -71,13 +73,20 @@ class EventSerializer(ResourceSerializer):
         "speakers": "speakers.api.serializers.SpeakerSerializer",
         "sponsors": "speakers.api.serializers.SponsorSerializer",
         "tracks": "speakers.api.serializers.TrackSerializer",
+        "microlocations": "speakers.api.serializers.MicrolocationSerializer",
+        "session_types": "speakers.api.serializers.SessionTypeSerializer",
         "tickets": "orders.api.serializers.TicketSerializer",
         "discount_codes": "orders.api.serializers.DiscountCodeSerializer",
         "attendees": "orders.api.serializers.AttendeeSerializer",
         "orders": "orders.api.serializers.OrderSerializer",
         "custom_forms": "forms_builder.api.serializers.CustomFormSerializer",
     }
-    seen_with_parent = {"sponsors", "tracks"}  # who sees an event sees these (visible_sponsors, ...)
+    seen_with_parent = {
+        "sponsors",
+        "tracks",
+        "microlocations",
+        "session_types",
+    }  # who sees an event sees these (visible_sponsors, ...)
 
     class Meta:
         model = Event
@@ -100,6 +109,8 @@ class EventSerializer(ResourceSerializer):
             "speakers",
             "sponsors",
             "tracks",
+            "microlocations",
+            "session_types",
             "tickets",
             "discount_codes",
             "attendees",

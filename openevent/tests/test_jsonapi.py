@@ -53,6 +53,10 @@ LISTS = {
     "/v1/events/{P}/sponsors": "sponsor",
     "/v1/tracks": "track",
     "/v1/events/{P}/tracks": "track",
+    "/v1/microlocations": "microlocation",
+    "/v1/events/{P}/microlocations": "microlocation",
+    "/v1/session-types": "session-type",
+    "/v1/events/{P}/session-types": "session-type",
     "/v1/remotelab/scripts": "lab-script",
     "/v1/tickets": "ticket",
     "/v1/events/{P}/tickets": "ticket",
@@ -240,6 +244,8 @@ def test_who_sees_a_parent_sees_the_targets_said_to_be_seen_with_it(world, actor
     assert {(prefix, name) for prefix, name, _ in checked} == {
         ("events", "sponsors"),
         ("events", "tracks"),
+        ("events", "microlocations"),
+        ("events", "session_types"),
         ("sessions", "speakers"),
         ("orders", "attendees"),
     }

@@ -90,7 +90,7 @@ def test_every_list_documents_the_filters_it_takes(schema):
             expected.add("filter[search]")
         assert expected <= parameters.keys(), (method, path)
         assert all(parameters[name].get("description") for name in expected), (method, path)
-    assert lists == 30
+    assert lists == 34
 
 
 def request_members(schema, component: str) -> tuple[set, set]:
@@ -109,14 +109,18 @@ def request_members(schema, component: str) -> tuple[set, set]:
         ("PatchedEventRequest", {"event-topic"}),
         ("RoleInviteRequest", {"event"}),
         ("PatchedRoleInviteChangeRequest", set()),  # an invite stays with its event
-        ("SessionRequest", {"event", "track"}),
-        ("PatchedSessionRequest", {"track"}),
+        ("SessionRequest", {"event", "track", "microlocation", "session-type"}),
+        ("PatchedSessionRequest", {"track", "microlocation", "session-type"}),
         ("SpeakerRequest", {"event", "sessions"}),
         ("PatchedSpeakerRequest", {"sessions"}),
         ("SponsorRequest", {"event"}),
         ("PatchedSponsorRequest", set()),
         ("TrackRequest", {"event", "organizers"}),
         ("PatchedTrackRequest", {"organizers"}),
+        ("MicrolocationRequest", {"event"}),
+        ("PatchedMicrolocationRequest", set()),
+        ("SessionTypeRequest", {"event"}),
+        ("PatchedSessionTypeRequest", set()),
     ],
 )
 def test_a_request_lists_only_what_a_write_takes(schema, component, relationships):

@@ -6,7 +6,7 @@ from forms_builder import services as forms_services
 from forms_builder.models import CustomForm
 from openevent.resources import Relationship
 from speakers import permissions, services
-from speakers.models import Session, Speaker, Sponsor, Track
+from speakers.models import Microlocation, Session, SessionType, Speaker, Sponsor, Track
 
 EVENT = "events.api.serializers.EventSerializer"
 
@@ -16,6 +16,16 @@ class VisibleTrackField(Relationship):
 
     def get_queryset(self):
         return permissions.visible_tracks(self.context["request"].user)
+
+
+class VisibleMicrolocationField(Relationship):
+    def get_queryset(self):
+        return permissions.visible_microlocations(self.context["request"].user)
+
+
+class VisibleSessionTypeField(Relationship):
+    def get_queryset(self):
+        return permissions.visible_session_types(self.context["request"].user)
 
 
 class TrackOrganizerField(Relationship):
@@ -74,6 +84,8 @@ class SessionSerializer(AnsweringSerializer):
     # A draft event one may see but not submit to is a 404 from the service.
     event = VisibleEventField()
     track = VisibleTrackField(required=False, allow_null=True)
+    microlocation = VisibleMicrolocationField(required=False, allow_null=True)
+    session_type = VisibleSessionTypeField(required=False, allow_null=True)
     speakers = Relationship(many=True, read_only=True)
     creator = Relationship(read_only=True)
     complex_field_values = answers_field("session")
@@ -82,6 +94,8 @@ class SessionSerializer(AnsweringSerializer):
     included_serializers = {
         "event": EVENT,
         "track": "speakers.api.serializers.TrackSerializer",
+        "microlocation": "speakers.api.serializers.MicrolocationSerializer",
+        "session_type": "speakers.api.serializers.SessionTypeSerializer",
         "speakers": "speakers.api.serializers.SpeakerSerializer",
     }
     seen_with_parent = {"speakers"}  # who sees a session sees its speakers (visible_speakers)
@@ -97,10 +111,14 @@ class SessionSerializer(AnsweringSerializer):
             "level",
             "language",
             "state",
+            "starts_at",
+            "ends_at",
             "complex_field_values",
             "created_at",
             "event",
             "track",
+            "microlocation",
+            "session_type",
             "speakers",
             "creator",
         ]
@@ -158,21 +176,25 @@ class SpeakerSerializer(AnsweringSerializer):
         return services.update_speaker(self.actor, instance, **validated_data)
 
 
-class SponsorSerializer(EventChildSerializer):
+class EventPartSerializer(EventChildSerializer):
+    """A sponsor, room or session type: written through the one service for them."""
+
     event = VisibleEventField()
 
     included_serializers = {"event": EVENT}
 
+    def create(self, validated_data):
+        return services.save_event_part(self.actor, self.Meta.model(**validated_data))
+
+    def update(self, instance, validated_data):
+        return services.save_event_part(self.actor, instance, **validated_data)
+
+
+class SponsorSerializer(EventPartSerializer):
     class Meta:
         model = Sponsor
         resource_name = "sponsor"
         fields = ["name", "url", "level", "sponsor_type", "description", "logo_url", "event"]
-
-    def create(self, validated_data):
-        return services.save_sponsor(self.actor, Sponsor(**validated_data))
-
-    def update(self, instance, validated_data):
-        return services.save_sponsor(self.actor, instance, **validated_data)
 
 
 class TrackSerializer(EventChildSerializer):
@@ -192,3 +214,17 @@ class TrackSerializer(EventChildSerializer):
 
     def update(self, instance, validated_data):
         return services.save_track(self.actor, instance, **validated_data)
+
+
+class MicrolocationSerializer(EventPartSerializer):
+    class Meta:
+        model = Microlocation
+        resource_name = "microlocation"
+        fields = ["name", "floor", "position", "event"]
+
+
+class SessionTypeSerializer(EventPartSerializer):
+    class Meta:
+        model = SessionType
+        resource_name = "session-type"
+        fields = ["name", "length", "event"]

@@ -9,7 +9,14 @@ from openevent.viewsets import ResourceModelViewSet
 from speakers import permissions as speaker_permissions
 from speakers import services
 
-from .serializers import SessionSerializer, SpeakerSerializer, SponsorSerializer, TrackSerializer
+from .serializers import (
+    MicrolocationSerializer,
+    SessionSerializer,
+    SessionTypeSerializer,
+    SpeakerSerializer,
+    SponsorSerializer,
+    TrackSerializer,
+)
 
 STATE_TABLE = fields.DictField(child=fields.ListField(child=fields.CharField()))
 
@@ -25,11 +32,14 @@ class SessionViewSet(ResourceModelViewSet):
         "the moves GET /v1/sessions/states allows)",
         "destroy": "Delete a session (its creator, while a draft; event admins)",
     }
-    ordering_fields = ["title", "created_at", "state"]
+    ordering_fields = ["title", "created_at", "state", "starts_at"]
     filter_fields = {
         "event": "event",
         "state": "state",
         "track": "track",
+        "microlocation": "microlocation",
+        "session-type": "session_type",
+        "starts-at": "starts_at",
         "level": "level",
         "title": "title",
         "language": "language",
@@ -68,7 +78,14 @@ class SpeakerViewSet(ResourceModelViewSet):
         services.delete_speaker(self.request.user, instance)
 
 
-class SponsorViewSet(ResourceModelViewSet):
+class EventPartViewSet(ResourceModelViewSet):
+    """Sponsors, rooms and session types: deleted through the one service for them."""
+
+    def perform_destroy(self, instance):
+        services.delete_event_part(self.request.user, instance)
+
+
+class SponsorViewSet(EventPartViewSet):
     serializer_class = SponsorSerializer
     summaries = {
         "list": "List sponsors (anyone: those of published events; whoever holds a role on a draft: its)",
@@ -83,9 +100,6 @@ class SponsorViewSet(ResourceModelViewSet):
     @classmethod
     def visible(cls, user):
         return speaker_permissions.visible_sponsors(user)
-
-    def perform_destroy(self, instance):
-        services.delete_sponsor(self.request.user, instance)
 
 
 class TrackViewSet(ResourceModelViewSet):
@@ -106,6 +120,40 @@ class TrackViewSet(ResourceModelViewSet):
 
     def perform_destroy(self, instance):
         services.delete_track(self.request.user, instance)
+
+
+class MicrolocationViewSet(EventPartViewSet):
+    serializer_class = MicrolocationSerializer
+    summaries = {
+        "list": "List rooms (anyone: those of published events; whoever holds a role on a draft: its)",
+        "create": "Add a room to an event (event admins)",
+        "retrieve": "Read a room (anyone, on a published event; whoever holds a role on a draft)",
+        "partial_update": "Change a room (event admins)",
+        "destroy": "Delete a room (event admins; its sessions keep their times, without a room)",
+    }
+    ordering_fields = ["position", "name", "floor"]
+    filter_fields = {"event": "event", "name": "name", "floor": "floor"}
+
+    @classmethod
+    def visible(cls, user):
+        return speaker_permissions.visible_microlocations(user)
+
+
+class SessionTypeViewSet(EventPartViewSet):
+    serializer_class = SessionTypeSerializer
+    summaries = {
+        "list": "List session types (anyone: those of published events; who holds a role on a draft: its)",
+        "create": "Add a session type to an event (event admins)",
+        "retrieve": "Read a session type (anyone, on a published event; whoever holds a role on a draft)",
+        "partial_update": "Change a session type (event admins)",
+        "destroy": "Delete a session type (event admins; its sessions keep their times, without a type)",
+    }
+    ordering_fields = ["name", "length"]
+    filter_fields = {"event": "event", "name": "name"}
+
+    @classmethod
+    def visible(cls, user):
+        return speaker_permissions.visible_session_types(user)
 
 
 class SessionStatesView(PlainJSONView):

@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 
@@ -7,7 +8,14 @@ from events import services as event_services
 from events.factories import EventFactory
 from events.models import Event, Role
 from speakers import services
-from speakers.factories import SessionFactory, SpeakerFactory, SponsorFactory, TrackFactory
+from speakers.factories import (
+    MicrolocationFactory,
+    SessionFactory,
+    SessionTypeFactory,
+    SpeakerFactory,
+    SponsorFactory,
+    TrackFactory,
+)
 from speakers.models import Session, Speaker
 
 
@@ -20,6 +28,8 @@ class Programme:
       pending ones; `track_organizer` organizes each event's track.
     - `coorganizer` helps run both events; `other_event_organizer` owns a third one;
       `former_organizer` helped run P, added the speaker `added` (at `pending`), and left.
+    - Each event has a room and a session type; `accepted` is placed in P's room for an hour
+      from the event's start.
     """
 
     users: dict
@@ -28,6 +38,8 @@ class Programme:
     speakers: dict
     sponsors: dict
     tracks: dict
+    rooms: dict
+    session_types: dict
 
 
 @pytest.fixture
@@ -93,7 +105,16 @@ def programme(db) -> Programme:
     )
     event_services.remove_role(owner, former_role)
     sponsors = {key: SponsorFactory(event=event, name=f"Sponsor {key}") for key, event in events.items()}
-    return Programme(users, events, sessions, speakers, sponsors, tracks)
+    rooms = {key: MicrolocationFactory(event=event, name=f"Room {key}") for key, event in events.items()}
+    session_types = {
+        key: SessionTypeFactory(event=event, name=f"Talk {key}") for key, event in events.items()
+    }
+    accepted = sessions["accepted"]
+    accepted.microlocation, accepted.session_type = rooms["P"], session_types["P"]
+    accepted.starts_at = events["P"].starts_at
+    accepted.ends_at = accepted.starts_at + timedelta(hours=1)
+    accepted.save()
+    return Programme(users, events, sessions, speakers, sponsors, tracks, rooms, session_types)
 
 
 @pytest.fixture

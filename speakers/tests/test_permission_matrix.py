@@ -1,6 +1,6 @@
-"""Who sees and changes sessions, speakers and sponsors, on a published event (P) and a draft
-one (D): lists must return exactly the ids their reader may see, and every status must be
-as the contract says (401 anonymous writes, 404 invisible, 403 visible but not allowed).
+"""Who sees and changes sessions, speakers, sponsors, rooms and session types, on a published
+event (P) and a draft one (D): lists must return exactly the ids their reader may see, and every
+status must be as the contract says (401 anonymous writes, 404 invisible, 403 visible but not allowed).
 The fixture `programme` (conftest.py) says who is who."""
 
 import pytest
@@ -56,13 +56,15 @@ VISIBLE = {
     "sponsors": {actor: {"P"} for actor in ACTORS}
     | {"track_organizer": {"P", "D"}, "coorganizer": {"P", "D"}, "site_admin": {"P", "D"}},
 }
+EVENT_PARTS = ["sponsors", "microlocations", "session-types"]  # one per event, seen with the event
+VISIBLE |= {kind: VISIBLE["sponsors"] for kind in EVENT_PARTS}
 SEES_DRAFT_EVENT = {"track_organizer", "coorganizer", "site_admin"}
 
 # Who may change an object they can see (the others get 403).
 MAY_CHANGE = {
     "sessions": {"submitter", "coorganizer", "site_admin"},
     "speakers": {"submitter", "speaker_user", "coorganizer", "site_admin"},
-    "sponsors": {"coorganizer", "site_admin"},
+    **{kind: {"coorganizer", "site_admin"} for kind in EVENT_PARTS},
 }
 # Deleting: as changing, but a submitter deletes only drafts (the others are submitted).
 MAY_DELETE = MAY_CHANGE | {"sessions": {"coorganizer", "site_admin"}}
@@ -73,13 +75,21 @@ MAY_CREATE = {
     ("sessions", "D"): ({"coorganizer", "site_admin"}, 404, 404),  # Event: {id} not found
     ("speakers", "P"): ({"submitter", "coorganizer", "site_admin"}, 404, 404),  # Session: {id} not found
     ("speakers", "D"): ({"coorganizer", "site_admin"}, 404, 404),
-    ("sponsors", "P"): ({"coorganizer", "site_admin"}, 403, 403),
-    ("sponsors", "D"): ({"coorganizer", "site_admin"}, 403, 404),  # 404: no such event, for them
+    **{(kind, "P"): ({"coorganizer", "site_admin"}, 403, 403) for kind in EVENT_PARTS},
+    # 404: no such event, for them
+    **{(kind, "D"): ({"coorganizer", "site_admin"}, 403, 404) for kind in EVENT_PARTS},
+}
+RESOURCE = {
+    "sessions": "session",
+    "speakers": "speaker",
+    "sponsors": "sponsor",
+    "microlocations": "microlocation",
+    "session-types": "session-type",
 }
 
 
 def objects(programme, kind) -> dict:
-    return getattr(programme, kind)
+    return getattr(programme, {"microlocations": "rooms", "session-types": "session_types"}.get(kind, kind))
 
 
 def key_of(programme, kind, object_id) -> str:
@@ -110,15 +120,11 @@ def new_document(programme, kind, event_key):
             "attributes": {"name": "New", "email": "new@example.com"},
             "relationships": relationships,
         }
-    return {"type": "sponsor", "attributes": {"name": "New sponsor"}, "relationships": event}
+    return {"type": RESOURCE[kind], "attributes": {"name": "New one"}, "relationships": event}
 
 
-CHANGES = {
-    "sessions": ("session", "title", "Renamed"),
-    "speakers": ("speaker", "name", "Renamed"),
-    "sponsors": ("sponsor", "name", "Renamed"),
-}
-KINDS = ["sessions", "speakers", "sponsors"]
+CHANGES = {"sessions": "title"}  # the others' is "name"
+KINDS = ["sessions", "speakers", *EVENT_PARTS]
 
 
 @pytest.mark.parametrize("actor", ACTORS)
@@ -174,7 +180,7 @@ def test_create(api, programme, actor, kind, event_key):
 CHANGED = {
     "sessions": ["pending", "draft_event_pending", "draft"],
     "speakers": ["pending", "draft_event"],
-    "sponsors": ["P", "D"],
+    **{kind: ["P", "D"] for kind in EVENT_PARTS},
 }
 CHANGE_CASES = [
     pytest.param(kind, key, actor, id=f"{kind}-{key}-{actor}")
@@ -195,10 +201,8 @@ def expected_change_status(kind, key, actor, success, allowed=MAY_CHANGE):
 @pytest.mark.parametrize(("kind", "key", "actor"), CHANGE_CASES)
 def test_update(api, programme, kind, key, actor):
     obj = objects(programme, kind)[key]
-    resource, attribute, value = CHANGES[kind]
-    document = {
-        "data": {"type": resource, "id": str(obj.pk), "attributes": {attribute.replace("_", "-"): value}}
-    }
+    attribute, value = CHANGES.get(kind, "name"), "Renamed"
+    document = {"data": {"type": RESOURCE[kind], "id": str(obj.pk), "attributes": {attribute: value}}}
     response = log_in(api, programme, actor).patch(f"/v1/{kind}/{obj.pk}", document)
     expected = expected_change_status(kind, key, actor, 200)
     assert response.status_code == expected, response.content

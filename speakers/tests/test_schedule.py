@@ -1,0 +1,242 @@
+"""Placing sessions in the schedule: who may, what a slot must hold (an accepted or confirmed
+session, within the event, one session per room at a time), and what follows from it (a move
+emails the speakers, a withdrawal frees the slot). Through the API, as a client would."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+
+from accounts.factories import UserFactory
+from events import services as event_services
+from events.factories import EventFactory
+from events.models import Role
+from openevent.errors import Forbidden
+from speakers import services
+from speakers.factories import MicrolocationFactory, SessionFactory, SessionTypeFactory, SpeakerFactory
+from speakers.models import Session
+
+pytestmark = pytest.mark.django_db
+
+ZONE = ZoneInfo("Asia/Singapore")
+DAY = datetime(2031, 3, 14, tzinfo=ZONE)
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    return DAY.replace(hour=hour, minute=minute)
+
+
+@pytest.fixture
+def event(owner):
+    return EventFactory(owner=owner, timezone="Asia/Singapore", starts_at=at(9), ends_at=at(18))
+
+
+@pytest.fixture
+def room(event):
+    return MicrolocationFactory(event=event, name="Hall A")
+
+
+@pytest.fixture
+def talk(event, submitter):
+    session = SessionFactory(event=event, title="Talk", state=Session.State.ACCEPTED, creator=submitter)
+    SpeakerFactory(event=event, name="Ada", sessions=[session])
+    return session
+
+
+def place(api, user, session, **attributes):
+    relationships = {}
+    if "room" in attributes:
+        room = attributes.pop("room")
+        relationships["microlocation"] = {"data": room and {"type": "microlocation", "id": str(room.pk)}}
+    if "session_type" in attributes:
+        kind = attributes.pop("session_type")
+        relationships["session-type"] = {"data": {"type": "session-type", "id": str(kind.pk)}}
+    wire = {name.replace("_", "-"): value and value.isoformat() for name, value in attributes.items()}
+    document = {"type": "session", "id": str(session.pk), "attributes": wire, "relationships": relationships}
+    return api.as_user(user).patch(f"/v1/sessions/{session.pk}", {"data": document})
+
+
+def error_of(response, status=422) -> tuple[str, str]:
+    assert response.status_code == status, response.content
+    (error,) = response.json()["errors"]
+    return error["source"].get("pointer"), error["detail"]
+
+
+def test_an_organizer_places_a_session_and_the_api_shows_where_and_when(api, owner, talk, room):
+    response = place(api, owner, talk, starts_at=at(10), ends_at=at(10, 45), room=room)
+    assert response.status_code == 200, response.content
+    data = response.json()["data"]
+    assert data["attributes"]["starts-at"] == "2031-03-14T02:00:00Z"
+    assert data["attributes"]["ends-at"] == "2031-03-14T02:45:00Z"
+    assert data["relationships"]["microlocation"]["data"] == {"type": "microlocation", "id": str(room.pk)}
+    talk.refresh_from_db()
+    assert (talk.starts_at, talk.ends_at, talk.microlocation) == (at(10), at(10, 45), room)
+
+
+def test_a_start_alone_takes_the_types_length_and_a_move_keeps_the_sessions(api, owner, event, talk, room):
+    workshop = SessionTypeFactory(event=event, name="Workshop", length=90)
+    assert place(api, owner, talk, starts_at=at(10), session_type=workshop, room=room).status_code == 200
+    talk.refresh_from_db()
+    assert talk.ends_at == at(11, 30)
+    assert place(api, owner, talk, starts_at=at(11), ends_at=at(11, 20)).status_code == 200
+    assert place(api, owner, talk, starts_at=at(14)).status_code == 200
+    talk.refresh_from_db()
+    assert (talk.starts_at, talk.ends_at) == (at(14), at(14, 20))
+
+
+def test_a_start_without_an_end_or_a_type_is_refused(api, owner, talk):
+    assert error_of(place(api, owner, talk, starts_at=at(10))) == (
+        "/data/attributes/ends-at",
+        "A scheduled session has a start and an end.",
+    )
+
+
+def test_taking_a_session_off_the_schedule_clears_its_end(api, owner, talk, room):
+    place(api, owner, talk, starts_at=at(10), ends_at=at(11), room=room)
+    assert place(api, owner, talk, starts_at=None).status_code == 200
+    talk.refresh_from_db()
+    assert (talk.starts_at, talk.ends_at, talk.microlocation) == (None, None, room)
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "pointer", "detail"),
+    [
+        (at(11), at(10), "/data/attributes/ends-at", "The session must end after it starts."),
+        (at(11), at(11), "/data/attributes/ends-at", "The session must end after it starts."),
+        (at(8), at(9, 30), "/data/attributes/starts-at", "The session must lie within the event's dates."),
+        (at(17), at(18, 1), "/data/attributes/starts-at", "The session must lie within the event's dates."),
+    ],
+)
+def test_a_slot_ends_after_it_starts_and_lies_within_the_event(
+    api, owner, talk, starts, ends, pointer, detail
+):
+    assert error_of(place(api, owner, talk, starts_at=starts, ends_at=ends)) == (pointer, detail)
+    talk.refresh_from_db()
+    assert talk.starts_at is None
+
+
+def test_the_whole_event_is_a_slot(api, owner, talk):
+    assert place(api, owner, talk, starts_at=at(9), ends_at=at(18)).status_code == 200
+
+
+@pytest.mark.parametrize("state", ["draft", "pending", "rejected", "withdrawn", "canceled"])
+def test_only_accepted_and_confirmed_sessions_are_scheduled(api, owner, event, state):
+    session = SessionFactory(event=event, state=state, creator=owner)
+    assert error_of(place(api, owner, session, starts_at=at(10), ends_at=at(11))) == (
+        "/data/attributes/starts-at",
+        "Only accepted and confirmed sessions are scheduled.",
+    )
+
+
+def test_two_sessions_in_one_room_may_not_overlap(api, owner, event, talk, room):
+    other = SessionFactory(event=event, title="Keynote", state=Session.State.CONFIRMED, creator=owner)
+    assert place(api, owner, other, starts_at=at(10), ends_at=at(11), room=room).status_code == 200
+    pointer, detail = error_of(place(api, owner, talk, starts_at=at(10, 30), ends_at=at(11, 30), room=room))
+    assert pointer == "/data/attributes/starts-at"
+    assert detail == 'Hall A holds "Keynote" then, from Fri 14 Mar 10:00 to 11:00 (Asia/Singapore).'
+    talk.refresh_from_db()
+    assert talk.starts_at is None
+    # Back to back, or at once in another room, is fine.
+    assert place(api, owner, talk, starts_at=at(11), ends_at=at(12), room=room).status_code == 200
+    elsewhere = MicrolocationFactory(event=event, name="Hall B")
+    assert place(api, owner, talk, starts_at=at(10), ends_at=at(11), room=elsewhere).status_code == 200
+
+
+def test_a_withdrawn_session_leaves_the_schedule_and_frees_its_room(api, owner, event, submitter, talk, room):
+    place(api, owner, talk, starts_at=at(10), ends_at=at(11), room=room)
+    services.change_state(submitter, talk, Session.State.WITHDRAWN)
+    talk.refresh_from_db()
+    assert (talk.starts_at, talk.ends_at, talk.microlocation) == (None, None, None)
+    other = SessionFactory(event=event, state=Session.State.ACCEPTED, creator=owner)
+    assert place(api, owner, other, starts_at=at(10), ends_at=at(11), room=room).status_code == 200
+
+
+def test_a_room_or_type_of_another_event_is_refused(api, owner, talk):
+    elsewhere = EventFactory(owner=owner)
+    room = MicrolocationFactory(event=elsewhere, name="Far away")
+    assert error_of(place(api, owner, talk, room=room)) == (
+        "/data/relationships/microlocation",
+        "This room belongs to another event.",
+    )
+    kind = SessionTypeFactory(event=elsewhere)
+    assert error_of(place(api, owner, talk, session_type=kind)) == (
+        "/data/relationships/session-type",
+        "This session type belongs to another event.",
+    )
+
+
+@pytest.mark.parametrize("who", ["submitter", "track_organizer", "registrar"])
+def test_only_the_events_admins_place_sessions(api, event, submitter, talk, room, who):
+    user = submitter if who == "submitter" else UserFactory()
+    if who == "track_organizer":
+        event_services.grant_role(user, event, Role.TRACK_ORGANIZER)
+        talk.track = talk.event.tracks.create(name="Main")
+        talk.track.organizers.add(user)
+        talk.save()
+    elif who == "registrar":
+        event_services.grant_role(user, event, Role.REGISTRAR)
+    response = place(api, user, talk, starts_at=at(10), ends_at=at(11), room=room)
+    assert response.status_code in {403, 404}, response.content
+    talk.refresh_from_db()
+    assert (talk.starts_at, talk.microlocation) == (None, None)
+    with pytest.raises(Forbidden):
+        services.update_session(user, talk, starts_at=at(10), ends_at=at(11))
+
+
+def test_a_move_emails_the_speakers_and_a_first_placing_does_not(api, owner, talk, room, mailoutbox):
+    place(api, owner, talk, starts_at=at(10), ends_at=at(11), room=room)
+    assert mailoutbox == []
+    place(api, owner, talk, starts_at=at(15))
+    (message,) = mailoutbox
+    assert message.to == ["ada@example.com"]
+    assert message.subject == f'Your session "Talk" at {talk.event.name} moved to Friday 14 March 2031, 15:00'
+    assert "Friday 14 March 2031, 15:00 (Asia/Singapore) in Hall A" in message.body
+    place(api, owner, talk, room=MicrolocationFactory(event=talk.event, name="Hall B"))
+    assert "in Hall B" in mailoutbox[-1].body
+    place(api, owner, talk, starts_at=None)
+    assert len(mailoutbox) == 2  # off the schedule: nothing to put in a calendar
+
+
+def test_the_schedule_is_listed_in_time_order_and_filtered_by_room(api, owner, event, talk, room):
+    keynote = SessionFactory(event=event, title="Keynote", state=Session.State.CONFIRMED, creator=owner)
+    place(api, owner, keynote, starts_at=at(9), ends_at=at(10), room=room)
+    place(api, owner, talk, starts_at=at(10), ends_at=at(11), room=MicrolocationFactory(event=event))
+    api.credentials()
+    listed = api.get(f"/v1/events/{event.pk}/sessions?sort=starts-at").json()["data"]
+    assert [item["attributes"]["title"] for item in listed] == ["Keynote", "Talk"]
+    in_room = api.get(f"/v1/events/{event.pk}/sessions?filter[microlocation]={room.pk}").json()["data"]
+    assert [item["attributes"]["title"] for item in in_room] == ["Keynote"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers: PostgreSQL")
+def test_sessions_placed_in_one_room_at_once_never_overlap(owner, event, room):
+    sessions = [
+        SessionFactory(event=event, title=f"Talk {n}", state=Session.State.ACCEPTED, creator=owner)
+        for n in range(8)
+    ]
+    barrier = threading.Barrier(len(sessions))
+
+    def place_at_ten(session):
+        barrier.wait()
+        try:
+            services.update_session(
+                owner,
+                session,
+                starts_at=at(10) + timedelta(minutes=5 * session.pk % 30),
+                ends_at=at(11),
+                microlocation=room,
+            )
+            return "placed"
+        except services.ValidationError:
+            return "refused"
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(len(sessions)) as pool:
+        outcomes = list(pool.map(place_at_ten, sessions))
+    assert sorted(outcomes) == ["placed"] + ["refused"] * (len(sessions) - 1)
+    assert Session.objects.filter(microlocation=room, starts_at__isnull=False).count() == 1
