@@ -1,12 +1,16 @@
 """The organizers' admin. Staff organizers see and change only the events they hold a role on
 (events.permissions decides); every change goes through events.services."""
 
+from zoneinfo import ZoneInfo
+
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import quote
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.permissions import is_site_admin
@@ -16,7 +20,65 @@ from openevent.admin import DeleteThroughServiceMixin, HiddenIs404Mixin
 from openevent.errors import DomainError
 
 from . import permissions, services
-from .models import Event, EventTopic, Role, RoleInvite, Settings, UsersEventsRoles
+from .models import TIMEZONES, Event, EventTopic, Role, RoleInvite, Settings, UsersEventsRoles
+
+
+class EventZoneMixin:
+    """Times are shown and entered in their event's time zone, and say which it is: on a change
+    page and in the lists, the event's; on an add page, the posted event's (or time zone's)."""
+
+    def event_of(self, obj) -> Event:
+        return obj.event
+
+    def posted_zone(self, request) -> str | None:
+        """The time zone of the event an add page's form names, if the user may add to it."""
+        try:
+            event = Event._meta.pk.clean(request.POST.get("event"), None)
+        except ValidationError:
+            return None
+        events = permissions.administered_events(request.user).filter(pk=event)
+        return events.values_list("timezone", flat=True).first()
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        zone = None
+        if object_id is not None:
+            obj = self.get_object(request, unquote(object_id))
+            zone = self.event_of(obj).timezone
+        elif request.method == "POST":
+            zone = self.posted_zone(request)
+        request.event_zone = zone
+        with timezone.override(zone and ZoneInfo(zone)):  # rendered within: the widgets show local times
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            return response.render() if hasattr(response, "render") else response
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(db_field, models.DateTimeField) and field is not None:
+            zone = getattr(request, "event_zone", None)
+            where = f"In {zone}, the event's time zone." if zone else "In the event's time zone."
+            field.help_text = f"{where} {field.help_text}".strip()
+        return field
+
+    def get_list_display(self, request):
+        return [self._zoned(name) for name in super().get_list_display(request)]
+
+    def _zoned(self, name):
+        """A time column shown in each row's event's time zone, with its abbreviation."""
+        try:
+            field = self.model._meta.get_field(name) if isinstance(name, str) else None
+        except FieldDoesNotExist:  # a method's column
+            return name
+        if not isinstance(field, models.DateTimeField):
+            return name
+
+        @admin.display(description=field.verbose_name, ordering=name)
+        def show(obj):
+            value = getattr(obj, name)
+            if value is None:
+                return self.get_empty_value_display()
+            return f"{value.astimezone(ZoneInfo(self.event_of(obj).timezone)):%d %b %Y %H:%M %Z}"
+
+        return show
 
 
 class EventRowsFormSet(BaseInlineFormSet):
@@ -117,7 +179,7 @@ class InviteInline(TeamInline):
         return self._may_manage(request, obj)
 
 
-class EventChildAdmin(HiddenIs404Mixin, DeleteThroughServiceMixin, admin.ModelAdmin):
+class EventChildAdmin(EventZoneMixin, HiddenIs404Mixin, DeleteThroughServiceMixin, admin.ModelAdmin):
     """Objects of the events the user administers (all for site admins). An object stays with
     its event; its list filters and choices offer only the user's events and their objects (a
     session's track, an attendee's ticket)."""
@@ -254,7 +316,7 @@ class CustomFormInline(TeamInline):
 
 
 @admin.register(Event)
-class EventAdmin(HiddenIs404Mixin, DeleteThroughServiceMixin, admin.ModelAdmin):
+class EventAdmin(EventZoneMixin, HiddenIs404Mixin, DeleteThroughServiceMixin, admin.ModelAdmin):
     delete_service = staticmethod(services.delete_event)
     list_display = ["name", "state", "starts_at", "ends_at", "location_name", "event_topic"]
     list_filter = ["state", "event_topic"]
@@ -265,6 +327,21 @@ class EventAdmin(HiddenIs404Mixin, DeleteThroughServiceMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return permissions.administered_events(request.user)
+
+    def event_of(self, obj) -> Event:
+        return obj
+
+    def posted_zone(self, request) -> str | None:
+        zone = request.POST.get("timezone")
+        return zone if zone in TIMEZONES else None
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "timezone":
+            choices = [(zone, zone.replace("_", " ")) for zone in sorted(TIMEZONES)]
+            return forms.ChoiceField(
+                choices=choices, initial=db_field.default, label="Time zone", help_text=db_field.help_text
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_deleted_objects(self, objs, request):
         """What deleting takes with it, naming no one else's draft: a draft is its submitter's

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from events.permissions import may_use_admin
@@ -30,6 +31,11 @@ class OpenEventAdminSite(admin.AdminSite):
         return may_use_admin(request.user)
 
     def login(self, request, extra_context=None):
+        """Someone logged in who runs no event is told so; anyone else logs in first."""
+        if self.has_permission(request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        if request.user.is_authenticated:
+            return TemplateResponse(request, "admin/no_events.html", self.each_context(request), status=403)
         return redirect_to_login(request.GET.get("next", reverse("admin:index")), reverse("accounts:login"))
 
     def register(self, model_or_iterable, admin_class=None, **options):

@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from django.urls import reverse
 
 from accounts.factories import UserFactory
 from accounts.tests.helpers import link_token
@@ -54,8 +55,17 @@ def test_someone_elses_event_is_404_in_the_admin(client, organizer, state):
     assert Event.objects.filter(pk=other.pk).exists()
 
 
-def test_people_without_an_event_to_run_are_sent_to_log_in(client, organizer):
+def test_someone_logged_in_without_an_event_to_run_is_told_so(client, organizer):
     client.force_login(organizer)
+    response = client.get("/admin/", follow=True)
+    assert response.status_code == 403
+    assert "You do not run any event yet" in response.content.decode()
+    assert reverse("events:create") in response.content.decode()
+    EventFactory(owner=organizer)
+    assert client.get("/admin/login/").url == "/admin/"
+
+
+def test_someone_logged_out_is_sent_to_log_in(client):
     response = client.get("/admin/", follow=True)
     assert response.redirect_chain[-1][0].startswith("/login/?next=/admin/")
 

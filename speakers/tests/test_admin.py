@@ -1,8 +1,11 @@
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from events.factories import EventFactory
 from events.models import Event
-from speakers.factories import SessionFactory, SpeakerFactory
+from speakers.factories import MicrolocationFactory, SessionFactory, SpeakerFactory
 from speakers.models import Session
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +78,124 @@ def test_renaming_a_track_to_a_name_its_event_has_is_a_form_error(client, user):
     assert "already exists" in str(response.context["adminform"].form.errors)
     track.refresh_from_db()
     assert track.name == "Hardware"
+
+
+# --- Placing sessions: times in the event's time zone -------------------------------------------
+
+SINGAPORE = ZoneInfo("Asia/Singapore")
+
+
+@pytest.fixture
+def placed(user):
+    """An accepted talk at an event in Singapore, placed in Hall A from 10:00 to 11:00 local time."""
+    event = EventFactory(
+        owner=user,
+        timezone="Asia/Singapore",
+        starts_at=datetime(2031, 3, 14, 9, tzinfo=SINGAPORE),
+        ends_at=datetime(2031, 3, 14, 18, tzinfo=SINGAPORE),
+    )
+    room = MicrolocationFactory(event=event, name="Hall A")
+    return SessionFactory(
+        event=event,
+        title="Talk",
+        state="accepted",
+        microlocation=room,
+        starts_at=datetime(2031, 3, 14, 10, tzinfo=SINGAPORE),
+        ends_at=datetime(2031, 3, 14, 11, tzinfo=SINGAPORE),
+    )
+
+
+def session_form(session, **changes) -> dict:
+    data = {
+        "title": session.title,
+        "state": session.state,
+        "microlocation": session.microlocation_id or "",
+        "starts_at_0": "2031-03-14",
+        "starts_at_1": "10:00:00",
+        "ends_at_0": "2031-03-14",
+        "ends_at_1": "11:00:00",
+        "complex_field_values": "{}",
+    }
+    return data | changes
+
+
+def test_a_sessions_times_are_shown_in_its_events_time_zone_and_named(client, user, placed):
+    client.force_login(user)
+    page = client.get(f"/admin/speakers/session/{placed.pk}/change/").content.decode()
+    assert 'name="starts_at_1" value="10:00:00"' in page
+    assert "In Asia/Singapore, the event's time zone." in page
+    listed = client.get("/admin/speakers/session/").content.decode()
+    assert "14 Mar 2031 10:00 +08" in listed
+
+
+def test_times_entered_in_the_admin_are_the_events_local_times(client, user, placed):
+    client.force_login(user)
+    response = client.post(
+        f"/admin/speakers/session/{placed.pk}/change/",
+        session_form(placed, starts_at_1="14:00:00", ends_at_1="14:30:00"),
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    placed.refresh_from_db()
+    assert placed.starts_at == datetime(2031, 3, 14, 6, tzinfo=UTC)
+    assert placed.ends_at == datetime(2031, 3, 14, 6, 30, tzinfo=UTC)
+
+
+def test_an_overlap_in_the_admin_is_a_form_error_and_saves_nothing(client, user, placed):
+    other = SessionFactory(event=placed.event, title="Keynote", state="confirmed")
+    client.force_login(user)
+    response = client.post(
+        f"/admin/speakers/session/{other.pk}/change/",
+        session_form(
+            other, microlocation=placed.microlocation_id, starts_at_1="10:30:00", ends_at_1="11:30:00"
+        ),
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["starts_at"] == [
+        'Hall A holds "Talk" then, from Fri 14 Mar 10:00 to 11:00 (Asia/Singapore).'
+    ]
+    other.refresh_from_db()
+    assert other.starts_at is None
+
+
+def test_an_event_added_in_the_admin_takes_its_times_in_its_chosen_time_zone(client, user):
+    EventFactory(owner=user)
+    client.force_login(user)
+    page = client.get("/admin/events/event/add/").content.decode()
+    assert '<select name="timezone"' in page
+    assert '<option value="Asia/Singapore">Asia/Singapore</option>' in page
+    data = {
+        "name": "Local",
+        "starts_at_0": "2031-03-14",
+        "starts_at_1": "09:00:00",
+        "ends_at_0": "2031-03-14",
+        "ends_at_1": "18:00:00",
+        "timezone": "Asia/Singapore",
+        "state": "draft",
+        "payment_currency": "USD",
+    }
+    for prefix in ["user_roles", "role_invites", "custom_forms"]:
+        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+    response = client.post("/admin/events/event/add/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    event = Event.objects.get(name="Local")
+    assert event.starts_at == datetime(2031, 3, 14, 1, tzinfo=UTC)
+
+
+def test_the_speaker_list_filters_by_their_sessions_state_and_track(client, user):
+    event = EventFactory(owner=user)
+    track = event.tracks.create(name="Science")
+    accepted = SessionFactory(event=event, state="accepted", track=track)
+    SpeakerFactory(event=event, name="Ada", sessions=[accepted])
+    SpeakerFactory(event=event, name="Bea", sessions=[SessionFactory(event=event, state="pending")])
+    client.force_login(user)
+
+    def listed(query):
+        return [
+            speaker.name
+            for speaker in client.get(f"/admin/speakers/speaker/?{query}").context["cl"].result_list
+        ]
+
+    assert listed("sessions__state__exact=accepted") == ["Ada"]
+    assert listed(f"sessions__track__id__exact={track.pk}") == ["Ada"]
+    assert sorted(listed("")) == ["Ada", "Bea"]
