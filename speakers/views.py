@@ -1,16 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
+from events import permissions as event_permissions
 from events.models import Event
 from forms_builder import services as forms_services
 from forms_builder.models import CustomForm
 from openevent.errors import DomainError
 
-from . import permissions, services
+from . import permissions, programme, services
 from .forms import SessionProposalForm, SpeakerProfileForm
 from .models import Session, Speaker
 
@@ -86,3 +89,60 @@ def move(request, pk, state):
     else:
         messages.success(request, f'"{session}" is {state} now.')
     return redirect("speakers:mine")
+
+
+# The public programme: a schedule, a page per session and per speaker, and calendars.
+
+
+def _event(request, pk) -> Event:
+    return get_object_or_404(event_permissions.visible_events(request.user), pk=pk)
+
+
+@require_http_methods(["GET", "HEAD"])
+def schedule(request, pk):
+    event = _event(request, pk)
+    days, unscheduled = programme.by_day(event, programme.sessions_of(event))
+    return render(
+        request, "speakers/schedule.html", {"event": event, "days": days, "unscheduled": unscheduled}
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+def session_detail(request, pk, session_pk):
+    event = _event(request, pk)
+    session = get_object_or_404(programme.sessions_of(event), pk=session_pk)
+    (session,) = programme.with_public_answers([session], event, CustomForm.Form.SESSION)
+    return render(request, "speakers/session_detail.html", {"event": event, "session": session})
+
+
+@require_http_methods(["GET", "HEAD"])
+def speaker_detail(request, pk, speaker_pk):
+    event = _event(request, pk)
+    speaker = get_object_or_404(programme.speakers_of(event), pk=speaker_pk)
+    (speaker,) = programme.with_public_answers([speaker], event, CustomForm.Form.SPEAKER)
+    context = {"event": event, "speaker": speaker, "sessions": programme.sessions_of_speaker(speaker)}
+    return render(request, "speakers/speaker_detail.html", context)
+
+
+@require_http_methods(["GET", "HEAD"])
+def schedule_calendar(request, pk):
+    event = _event(request, pk)
+    return _calendar(request, event, programme.sessions_of(event), slugify(event.name) or "schedule")
+
+
+@require_http_methods(["GET", "HEAD"])
+def session_calendar(request, pk, session_pk):
+    event = _event(request, pk)
+    session = get_object_or_404(programme.sessions_of(event).filter(starts_at__isnull=False), pk=session_pk)
+    return _calendar(request, event, [session], slugify(session.title) or "session")
+
+
+def _calendar(request, event: Event, sessions, name: str) -> HttpResponse:
+    def url_of(session):
+        return request.build_absolute_uri(reverse("speakers:session", args=[event.pk, session.pk]))
+
+    response = HttpResponse(
+        programme.calendar(event, sessions, url_of), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.ics"'
+    return response

@@ -1,10 +1,10 @@
 from django import template
 from django.db.models import Prefetch
 
-from forms_builder import services as forms_services
 from forms_builder.models import CustomForm
 from speakers.models import Speaker, Sponsor
 from speakers.permissions import public_sessions, public_speakers
+from speakers.programme import with_public_answers
 
 register = template.Library()
 
@@ -23,17 +23,8 @@ def event_programme(event):
     )
     speakers = public_speakers().filter(event=event).order_by("name")
     return {
-        "sessions": _with_public_answers(sessions, event, CustomForm.Form.SESSION),
-        "speakers": _with_public_answers(speakers, event, CustomForm.Form.SPEAKER),
+        "sessions": with_public_answers(sessions, event, CustomForm.Form.SESSION),
+        "speakers": with_public_answers(speakers, event, CustomForm.Form.SPEAKER),
         "event": event,
         "sponsors": Sponsor.objects.filter(event=event),
     }
-
-
-def _with_public_answers(objects, event, form: str) -> list:
-    """The sessions or speakers, each with `public_answers`: (field, answer) in position order."""
-    fields = forms_services.public_fields(event.pk, form)
-    objects = list(objects)
-    for obj in objects:
-        obj.public_answers = forms_services.public_answers(fields, obj.complex_field_values)
-    return objects
