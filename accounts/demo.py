@@ -17,8 +17,11 @@ DEMO_USERS = [
 
 
 def demo_user(fields: dict) -> User:
-    """The demo user of this email, made with DEMO_PASSWORD unless loaded already."""
-    return User.objects.filter(email=fields["email"]).first() or UserFactory(password=DEMO_PASSWORD, **fields)
+    """The demo user of this email, made with DEMO_PASSWORD unless loaded already. Its address is
+    confirmed, as a real user's would be by now, so the invites sent to it show."""
+    return User.objects.filter(email=fields["email"]).first() or UserFactory(
+        password=DEMO_PASSWORD, is_verified=True, **fields
+    )
 
 
 def load(stdout) -> None:

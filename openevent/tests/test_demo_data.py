@@ -9,6 +9,7 @@ from forms_builder import services as forms_services
 from forms_builder.models import CustomForm
 from orders import services
 from orders.models import Attendee, DiscountCode, Order, Ticket
+from speakers import services as speaker_services
 from speakers.models import Session, Speaker, Sponsor
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +66,18 @@ def test_the_demo_answers_are_the_ones_its_questions_take():
                 forms_services.clean_answers(summit, form, obj.complex_field_values)
                 == obj.complex_field_values
             )
+
+
+def test_the_demo_schedules_a_full_first_day_as_the_services_rules_allow():
+    """The demo placed its sessions beside the service: each slot must pass its checks all the same."""
+    call_command("load_demo_data", stdout=StringIO())
+    summit = Event.objects.get(name="Open Science Summit")
+    scheduled = Session.objects.filter(event=summit, starts_at__isnull=False).select_related("event")
+    assert scheduled.count() >= 10
+    assert summit.microlocations.count() == 2
+    assert {session.starts_at.date() for session in scheduled} == {summit.starts_at.date()}
+    for session in scheduled:
+        session.full_clean()
+        speaker_services.check_room_is_free(session)
+        assert session.speakers.exists()
+    assert User.objects.filter(is_verified=False).count() == 0  # invites to the demo accounts show
