@@ -13,6 +13,7 @@ urlpatterns = [
     path("events/<int:pk>/sessions/<int:session_pk>.ics", views.session_calendar, name="session-calendar"),
     path("events/<int:pk>/speakers/<int:speaker_pk>/", views.speaker_detail, name="speaker"),
     path("my-submissions/", views.my_submissions, name="mine"),
+    path("sessions/<int:pk>/edit/", views.edit, name="edit"),
     path("sessions/<int:pk>/withdraw/", views.move, {"state": Session.State.WITHDRAWN}, name="withdraw"),
     path("sessions/<int:pk>/submit/", views.move, {"state": Session.State.PENDING}, name="send-for-review"),
 ]

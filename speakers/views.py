@@ -5,7 +5,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from events import permissions as event_permissions
 from events.models import Event
@@ -71,17 +71,63 @@ def submit(request, pk):
 
 @login_required
 def my_submissions(request):
-    sessions = (
+    """The user's sessions, each with what they may do to it: edit it before review, send a
+    draft for review, withdraw it (services.SUBMITTER_TRANSITIONS)."""
+    sessions = list(
         Session.objects.filter(creator=request.user).select_related("event", "track").order_by("-created_at")
     )
-    return render(request, "speakers/my_submissions.html", {"sessions": sessions})
+    for session in sessions:
+        session.moves = services.SUBMITTER_TRANSITIONS[session.state]
+        session.editable = session.state in services.SUBMITTER_EDITABLE_STATES
+    return render(request, "speakers/my_submissions.html", {"sessions": sessions, "State": Session.State})
 
 
-@require_POST
+def _own_session(request, pk) -> Session:
+    return get_object_or_404(Session.objects.select_related("event"), pk=pk, creator=request.user)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def edit(request, pk):
+    """The submitter changes a draft or pending session and its answers; a draft may be sent
+    for review at the same time."""
+    session = _own_session(request, pk)
+    if session.state not in services.SUBMITTER_EDITABLE_STATES:
+        messages.error(request, f'"{session}" is {session.state}: only the organizers change it now.')
+        return redirect("speakers:mine")
+    data = request.POST or None
+    form = SessionProposalForm(data, instance=session, event=session.event)
+    answers = forms_services.answers_form(session.event, CustomForm.Form.SESSION)(
+        data, prefix="session-answers", initial=session.complex_field_values
+    )
+    if request.method == "POST" and form.is_valid() and answers.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        changes["complex_field_values"] = forms_services.stored(answers.cleaned_data)
+        if "send_for_review" in request.POST:
+            changes["state"] = Session.State.PENDING
+        try:
+            services.update_session(request.user, session, **changes)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f'"{form.cleaned_data["title"]}" is saved.')
+            return redirect("speakers:mine")
+    context = {"event": session.event, "session": session, "session_form": form, "session_answers": answers}
+    return render(request, "speakers/edit.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def move(request, pk, state):
-    """The submitter's buttons: send a draft for review, or withdraw."""
-    session = get_object_or_404(Session.objects.select_related("event"), pk=pk, creator=request.user)
+    """The submitter's buttons: send a draft for review, or withdraw (asked to confirm first:
+    a withdrawn session stays withdrawn)."""
+    session = _own_session(request, pk)
+    if request.method != "POST":
+        if state != Session.State.WITHDRAWN:
+            return redirect("speakers:mine")
+        return render(request, "speakers/withdraw.html", {"session": session})
     try:
         services.change_state(request.user, session, state)
     except DomainError as error:
