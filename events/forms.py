@@ -11,7 +11,11 @@ LOCAL_DATETIME = "%Y-%m-%dT%H:%M"
 class EventForm(forms.ModelForm):
     """Start and end are typed as wall-clock times in the event's own time zone."""
 
-    timezone = forms.ChoiceField(choices=[(name, name) for name in sorted(TIMEZONES)], initial="UTC")
+    timezone = forms.ChoiceField(
+        choices=[(name, name.replace("_", " ")) for name in sorted(TIMEZONES)],
+        initial="UTC",
+        label="Time zone",
+    )
 
     class Meta:
         model = Event

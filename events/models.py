@@ -74,13 +74,15 @@ class Event(models.Model):
     description = models.TextField(blank=True)
     starts_at = models.DateTimeField(validators=[validate_datetime_in_range])
     ends_at = models.DateTimeField(validators=[validate_datetime_in_range])
-    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    timezone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_timezone], verbose_name="time zone"
+    )
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     payment_currency = models.CharField(max_length=3, choices=CURRENCIES, default="USD")
     location_name = models.CharField(max_length=200, blank=True)
-    can_pay_by_stripe = models.BooleanField(default=False)
-    can_pay_by_paypal = models.BooleanField(default=False)
-    can_pay_onsite = models.BooleanField(default=False)
+    can_pay_by_stripe = models.BooleanField(default=False, verbose_name="accept payment by Stripe")
+    can_pay_by_paypal = models.BooleanField(default=False, verbose_name="accept payment by PayPal")
+    can_pay_onsite = models.BooleanField(default=False, verbose_name="accept payment on site")
     event_topic = models.ForeignKey(
         EventTopic, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )

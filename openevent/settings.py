@@ -160,7 +160,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 CSRF_FAILURE_VIEW = "openevent.views.csrf_failure"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:profile"
+LOGIN_REDIRECT_URL = "events:mine"
 LOGOUT_REDIRECT_URL = "home"
 ANONYMOUS_USER_NAME = None  # django-guardian: anonymous users get no object permissions
 

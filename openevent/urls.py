@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.decorators.cache import cache_page
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from events import views as event_views
@@ -18,6 +20,8 @@ api_urls = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Browsers ask for it whatever the page says, the admin's and the API's pages too.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("v1", ApiRootView.as_view(), name="api-root"),
     path("v1/", ApiRootView.as_view()),
     # Made once an hour, not for each of anyone's requests (about 1 MB, a tenth of a second).

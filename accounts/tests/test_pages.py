@@ -50,7 +50,7 @@ def test_forgot_password_email_link_new_password_login(client, user, mailoutbox)
         reverse("accounts:login"), {"username": "ada@example.com", "password": NEW_PASSWORD}, follow=True
     )
     assert logged_in.context["user"] == user
-    assert b"Your account" in logged_in.content
+    assert logged_in.redirect_chain[-1][0] == reverse("events:mine")  # where a login without `next` lands
 
     again = client.get(reset_link_in(mailoutbox[0])["url"], follow=True)
     assert again.status_code == 404
@@ -208,3 +208,14 @@ def test_pages_render_for_a_phone(client, db):
         response = client.get(path)
         assert response.status_code == 200, path
         assert b'name="viewport"' in response.content
+
+
+def test_a_login_without_next_lands_on_my_events(client, user):
+    response = client.post(reverse("accounts:login"), {"username": user.email, "password": DEFAULT_PASSWORD})
+    assert response.url == reverse("events:mine")
+
+
+def test_the_login_page_sends_someone_logged_in_on(client, user):
+    client.force_login(user)
+    assert client.get(reverse("accounts:login")).url == reverse("events:mine")
+    assert client.get(reverse("accounts:login") + "?next=/my-orders/").url == "/my-orders/"

@@ -212,3 +212,30 @@ def test_an_answer_from_a_page_of_another_invite_answers_nothing(client, user, i
     assert response.status_code == 200
     assert "out of date" in str(response.context["form"].non_field_errors())
     assert RoleInvite.objects.get().status == "pending"
+
+
+def test_my_events_tells_an_unconfirmed_user_where_their_invites_will_be(client):
+    unconfirmed = UserFactory(email="new@example.com", is_verified=False)
+    client.force_login(unconfirmed)
+    page = client.get("/my-events/").content.decode()
+    assert "Invites to new@example.com appear here once you confirm that address" in page
+    assert reverse("accounts:resend-verification") in page
+    unconfirmed.is_verified = True
+    unconfirmed.save()
+    assert "once you confirm" not in client.get("/my-events/").content.decode()
+
+
+def test_the_event_forms_checkboxes_sit_in_their_sentence_labels(client):
+    client.force_login(UserFactory())
+    page = client.get(reverse("events:create")).content.decode()
+    assert (
+        '<label for="id_can_pay_by_stripe"><input type="checkbox" name="can_pay_by_stripe" '
+        'id="id_can_pay_by_stripe"> Accept payment by Stripe</label>'
+    ) in page
+    assert '<label for="id_timezone">Time zone</label>' in page
+
+
+def test_every_page_has_a_favicon(client, db):
+    assert '<link rel="icon" href="/static/favicon.svg"' in client.get("/").content.decode()
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response.url) == (301, "/static/favicon.svg")
