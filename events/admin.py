@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from accounts.permissions import is_site_admin
 from forms_builder import services as form_services
 from forms_builder.models import CustomForm
-from openevent.admin import DeleteThroughServiceMixin, HiddenIs404Mixin
+from openevent.admin import DeleteThroughServiceMixin, HiddenIs404Mixin, StorableJSONField
 from openevent.errors import DomainError
 
 from . import permissions, services
@@ -83,11 +83,12 @@ class EventZoneMixin:
 
 class EventRowsFormSet(BaseInlineFormSet):
     """An inline of the event's rows: a posted id that is not one of them (removed meanwhile, or
-    made up) is refused, not taken as a new row."""
+    made up), or one posted twice, is refused, not taken as a new row or as two."""
 
     def clean(self):
         super().clean()
-        if any(form.instance.pk is None for form in self.forms[: self.initial_form_count()]):
+        ids = [form.instance.pk for form in self.forms[: self.initial_form_count()]]
+        if None in ids or len(set(ids)) != len(ids):
             raise ValidationError("A row of this list no longer exists. Reload the page and try again.")
 
 
@@ -283,6 +284,7 @@ class CustomFormForm(forms.ModelForm):
             "is_included",
             "is_public",
         ]
+        field_classes = {"options": StorableJSONField}  # an inline's fields are not the site's
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -292,12 +294,26 @@ class CustomFormForm(forms.ModelForm):
 
 
 class CustomFormFormSet(EventRowsFormSet):
+    """The event's form fields. Those deleted are deleted first, so a field may take a deleted
+    one's identifier in the same save; two fields trading identifiers take two saves."""
+
     def clean(self):
         super().clean()
         if any(form.instance.is_fixed for form in self.deleted_forms):
             raise ValidationError(
                 "A built-in field is not deleted: it is the attendee's, speaker's or session's own."
             )
+        kept = [form for form in self.forms[: self.initial_form_count()] if form not in self.deleted_forms]
+        stored = {(form.initial["form"], form.initial["field_identifier"]): form for form in kept}
+        for form in self.forms:
+            if form in self.deleted_forms or not form.has_changed() or not form.is_valid():
+                continue
+            holder = stored.get((form.cleaned_data["form"], form.cleaned_data["field_identifier"]))
+            if holder is not None and holder is not form:
+                raise ValidationError(
+                    f'"{form.cleaned_data["field_identifier"]}" is another field\'s identifier until this is '
+                    "saved: change that field first, then this one."
+                )
 
 
 class CustomFormInline(TeamInline):
@@ -396,15 +412,17 @@ class EventAdmin(EventZoneMixin, HiddenIs404Mixin, DeleteThroughServiceMixin, ad
         """Team changes go through the services, which keep guardian in step and send invites;
         form fields through forms_builder's."""
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        if formset.model is CustomForm:  # deleted first: their identifiers are free for the others
+            for item in formset.deleted_forms:
+                if item.instance.pk:
+                    form_services.delete_field(request.user, item.instance)
+            for item in formset.forms:
+                if item not in formset.deleted_forms and item.has_changed():
+                    form_services.save_field(request.user, item.instance)
+            return
         for item in formset.forms:
             instance = item.instance
-            if formset.model is CustomForm:
-                if item in formset.deleted_forms:
-                    if instance.pk:
-                        form_services.delete_field(request.user, instance)
-                elif item.has_changed():
-                    form_services.save_field(request.user, instance)
-            elif item in formset.deleted_forms:
+            if item in formset.deleted_forms:
                 if isinstance(instance, UsersEventsRoles):
                     services.remove_role(request.user, instance)
                 elif instance.pk:

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from events.models import Event
+from openevent.validators import NO_CONTROL_CHARACTERS, SMALL_INTEGER, validate_storable_json
 
 IDENTIFIER = RegexValidator(
     r"^[a-z][a-z0-9_-]{0,99}\Z", "Lower-case letters, digits, - and _ only, starting with a letter."
@@ -44,9 +45,12 @@ class CustomForm(models.Model):
     is_included = models.BooleanField(default=True, help_text="Asked on the form.")
     is_fixed = models.BooleanField(default=False, editable=False, help_text="Built in: always asked.")
     is_public = models.BooleanField(default=False, help_text="Answers show on the public pages.")
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0, validators=SMALL_INTEGER)
     options = models.JSONField(
-        default=list, blank=True, help_text="The choices of a select or checkboxes field."
+        default=list,
+        blank=True,
+        validators=[validate_storable_json],
+        help_text="The choices of a select or checkboxes field.",
     )
 
     class Meta:
@@ -81,6 +85,8 @@ class CustomForm(models.Model):
             errors["options"] = f"At most {MAX_OPTIONS} options, each once."
         elif any(len(option) > 200 for option in options):
             errors["options"] = "An option is at most 200 characters."
+        elif not all(NO_CONTROL_CHARACTERS.regex.search(option) is None for option in options):
+            errors["options"] = "An option may not hold control characters."
         if self.is_fixed and not self.is_included:
             errors["is_included"] = "A built-in field is always asked."
         if errors:

@@ -19,6 +19,7 @@ from accounts.models import User
 from events import permissions as event_permissions
 from events.models import Event
 from openevent.errors import Conflict, Forbidden, PartsInvalid
+from openevent.validators import NO_CONTROL_CHARACTERS
 
 from .models import CustomForm
 
@@ -34,10 +35,6 @@ BUILT_IN = [
 ]
 PHONE = RegexValidator(
     r"^\+?[0-9][0-9 ()./-]{2,29}\Z", "Enter a phone number: digits, spaces and + ( ) - . /"
-)
-# Text answers are typed, not control codes (a terminal's escapes, a bell); tabs and line breaks are.
-NO_CONTROL_CHARACTERS = RegexValidator(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "Text may not hold control characters.", inverse_match=True
 )
 
 
@@ -150,7 +147,9 @@ def answers_form(event: Event, form: str) -> type[forms.Form]:
     help text and check; its fields are named by identifier. The pages render it (with a prefix),
     and clean_answers runs it on what the API was sent."""
     fields = {field.field_identifier: _form_field(field) for field in asked_fields(event, form)}
-    return type("AnswersForm", (forms.Form,), {**fields, "field_order": list(fields)})
+    answers = type("AnswersForm", (forms.Form,), fields)
+    answers.field_order = list(fields)  # set after: a question may be called "field_order"
+    return answers
 
 
 def public_fields(event_id: int, form: str) -> list[CustomForm]:

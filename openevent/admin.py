@@ -66,13 +66,22 @@ class KeyCheckedMultipleChoiceField(forms.ModelMultipleChoiceField):
 class StorableJSONField(forms.JSONField):
     """JSON in a form, which may spell text no database column holds (a lone surrogate such as
     `"\\ud800"`): the model's validators refuse it, and the form shows it again as it was typed
-    (the decoded text cannot be written into the page)."""
+    (the decoded text cannot be written into the page). JSON nested deeper than the parser
+    goes, or a number too long to read, is invalid JSON, not a 500."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except (RecursionError, ValueError) as error:  # nested past the parser, a number past 4300 digits
+            raise ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            ) from error
 
     def bound_data(self, data, initial):
-        value = super().bound_data(data, initial)
         try:
+            value = super().bound_data(data, initial)
             json.dumps(value, ensure_ascii=False, cls=self.encoder).encode()
-        except UnicodeEncodeError:
+        except (RecursionError, ValueError):  # UnicodeEncodeError is one
             return forms.fields.InvalidJSONInput(data)
         return value
 
@@ -92,6 +101,8 @@ class BadInputMixin:
     text no column holds is a form error."""
 
     def changelist_view(self, request, extra_context=None):
+        if any("\x00" in value for value in request.GET.values()):  # PostgreSQL holds no NUL in text
+            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
         try:
             response = super().changelist_view(request, extra_context)
             return response.render() if hasattr(response, "render") else response

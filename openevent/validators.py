@@ -4,6 +4,7 @@ import json
 from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.utils.timezone import is_naive, make_aware
 
 # Every date a user sets (an event's, a session's, a ticket's sales, a discount code's) lies in
@@ -43,6 +44,16 @@ def query_value(field, value):
     return cleaned
 
 
+# What a small integer column holds on every database: SQLite checks no range itself.
+SMALL_INTEGER = [MinValueValidator(-32_768), MaxValueValidator(32_767)]
+
+# Typed text, not control codes (a terminal's escapes, a bell, their 8-bit forms); tabs and line
+# breaks are typed.
+NO_CONTROL_CHARACTERS = RegexValidator(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", "Text may not hold control characters.", inverse_match=True
+)
+
+
 def check_text(text: str) -> None:
     """A ValidationError for text no database column holds: a NUL, a lone surrogate."""
     try:
@@ -53,7 +64,9 @@ def check_text(text: str) -> None:
         raise ValidationError("Text may not hold NUL characters.")
 
 
-MAX_JSON_CHARACTERS = 100_000  # a set of answers: ten paragraphs at their longest
+# A set of answers: dozens of paragraphs at their longest, every character escaped. What is
+# answered is bounded by the form; this bounds what is parsed and stored before it is checked.
+MAX_JSON_CHARACTERS = 1_000_000
 MAX_JSON_DEPTH = 20  # far below what orjson writes back (255) and Python's recursion limit
 
 

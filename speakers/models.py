@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.utils.timezone import now
 
 from events.models import Event
-from openevent.validators import validate_datetime_in_range, validate_storable_json
+from openevent.validators import SMALL_INTEGER, validate_datetime_in_range, validate_storable_json
 
 
 class Track(models.Model):
@@ -37,8 +37,12 @@ class Microlocation(models.Model):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="microlocations")
     name = models.CharField(max_length=100)
-    floor = models.SmallIntegerField(null=True, blank=True, help_text="0 is the ground floor.")
-    position = models.PositiveSmallIntegerField(default=0, help_text="Rooms are listed in this order.")
+    floor = models.SmallIntegerField(
+        null=True, blank=True, validators=SMALL_INTEGER, help_text="0 is the ground floor."
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, validators=SMALL_INTEGER, help_text="Rooms are listed in this order."
+    )
 
     class Meta:
         verbose_name = "room"
@@ -232,7 +236,7 @@ class Sponsor(models.Model):
     name = models.CharField(max_length=200)
     url = models.URLField(blank=True)
     level = models.PositiveSmallIntegerField(
-        default=1, help_text="1 is the top tier; higher numbers come later."
+        default=1, validators=SMALL_INTEGER, help_text="1 is the top tier; higher numbers come later."
     )
     sponsor_type = models.CharField(max_length=100, blank=True, help_text="e.g. Gold, Silver, Media partner")
     description = models.TextField(blank=True)

@@ -355,3 +355,89 @@ def test_a_form_field_row_posted_with_another_events_id_changes_nothing_and_says
     assert CustomForm.objects.count() == before
     theirs.refresh_from_db()
     assert theirs.name == "Size"
+
+
+def _fields_post(client, event, **changes):
+    return client.post(
+        change_url(event), event_form(event) | team_forms(event) | form_fields(event, **changes)
+    )
+
+
+@pytest.fixture
+def asked(organizer):
+    """An event of the organizer asking its attendees two questions, `t` and `em`."""
+    from forms_builder.models import CustomForm
+
+    event = EventFactory(owner=organizer)
+    rows = [
+        CustomForm.objects.create(event=event, form="attendee", field_identifier=name, name=name, position=n)
+        for n, name in enumerate(["t", "em"])
+    ]
+    return event, rows
+
+
+def test_two_fields_swapping_identifiers_in_one_save_is_a_form_error(client, organizer, asked):
+    """The rows were saved one by one, the first into the identifier the second still held: a 500."""
+    event, (t, em) = asked
+    client.force_login(organizer)
+    response = _fields_post(
+        client, event, change={t.pk: {"field_identifier": "em"}, em.pk: {"field_identifier": "t"}}
+    )
+    assert response.status_code == 200
+    assert (
+        "&quot;em&quot; is another field&#x27;s identifier until this is saved" in response.content.decode()
+    )
+    t.refresh_from_db()
+    assert t.field_identifier == "t"
+
+
+def test_a_field_takes_the_identifier_of_one_deleted_in_the_same_save(client, organizer, asked):
+    event, (t, em) = asked
+    client.force_login(organizer)
+    response = _fields_post(client, event, change={t.pk: {"field_identifier": "em"}}, delete=[em])
+    assert response.status_code == 302
+    t.refresh_from_db()
+    assert t.field_identifier == "em"
+    assert not type(em).objects.filter(pk=em.pk).exists()
+
+
+def test_two_rows_posted_with_one_fields_id_change_nothing(client, organizer, asked):
+    """Both forms were bound to the one field, and the last one won: the other question was
+    silently turned into something else."""
+    event, (t, em) = asked
+    client.force_login(organizer)
+    response = _fields_post(client, event, change={t.pk: {"id": em.pk, "field_identifier": "fresh"}})
+    assert response.status_code == 200
+    assert "A row of this list no longer exists" in response.content.decode()
+    em.refresh_from_db()
+    assert (em.field_identifier, em.form) == ("em", "attendee")
+
+
+@pytest.mark.parametrize(
+    "options",
+    ['["\\ud800"]', '["\\u0000"]', '["bell \\u0007"]', "[" * 10_000 + "]" * 10_000, "[1" + "9" * 5000 + "]"],
+)
+def test_options_no_page_can_show_are_a_form_error(client, organizer, options):
+    """A lone surrogate was stored (SQLite), and every page and API call showing the field was
+    a 500 after; deep or huge JSON was a 500 at once."""
+    from forms_builder.models import CustomForm
+
+    event = EventFactory(owner=organizer)
+    field = CustomForm.objects.create(
+        event=event, form="session", field_identifier="cb", name="Pick", field_type="checkbox", options=["a"]
+    )
+    client.force_login(organizer)
+    response = _fields_post(client, event, change={field.pk: {"options": options}})
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][-1].formset.errors
+    field.refresh_from_db()
+    assert field.options == ["a"]
+
+
+def test_a_fields_position_past_what_the_column_holds_is_a_form_error(client, organizer, asked):
+    event, (t, _) = asked
+    client.force_login(organizer)
+    response = _fields_post(client, event, change={t.pk: {"position": 99_999_999_999}})
+    assert response.status_code == 200
+    t.refresh_from_db()
+    assert t.position == 0
