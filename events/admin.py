@@ -20,6 +20,7 @@ from openevent.admin import DeleteThroughServiceMixin, HiddenIs404Mixin, Storabl
 from openevent.errors import DomainError
 
 from . import permissions, services
+from .forms import TIMEZONE_CHOICES
 from .models import TIMEZONES, Event, EventTopic, Role, RoleInvite, Settings, UsersEventsRoles
 
 
@@ -353,9 +354,11 @@ class EventAdmin(EventZoneMixin, HiddenIs404Mixin, DeleteThroughServiceMixin, ad
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "timezone":
-            choices = [(zone, zone.replace("_", " ")) for zone in sorted(TIMEZONES)]
             return forms.ChoiceField(
-                choices=choices, initial=db_field.default, label="Time zone", help_text=db_field.help_text
+                choices=TIMEZONE_CHOICES,
+                initial=db_field.default,
+                label="Time zone",
+                help_text=db_field.help_text,
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 

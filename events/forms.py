@@ -6,13 +6,14 @@ from django.utils import timezone
 from .models import TIMEZONES, Event
 
 LOCAL_DATETIME = "%Y-%m-%dT%H:%M"
+TIMEZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(TIMEZONES)]
 
 
 class EventForm(forms.ModelForm):
     """Start and end are typed as wall-clock times in the event's own time zone."""
 
     timezone = forms.ChoiceField(
-        choices=[(name, name.replace("_", " ")) for name in sorted(TIMEZONES)],
+        choices=TIMEZONE_CHOICES,
         initial="UTC",
         label="Time zone",
     )

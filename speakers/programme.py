@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 from icalendar import Calendar
 from icalendar import Event as CalendarEntry
@@ -27,7 +27,13 @@ def sessions_of(event: Event) -> QuerySet[Session]:
         .filter(event=event)
         .select_related("event", "track", "microlocation", "session_type")
         .prefetch_related(Prefetch("speakers", queryset=Speaker.objects.order_by("name", "pk")))
-        .order_by("starts_at", "microlocation__position", "microlocation__name", "title", "pk")
+        .order_by(
+            F("starts_at").asc(nulls_last=True),
+            "microlocation__position",
+            "microlocation__name",
+            "title",
+            "pk",
+        )
     )
 
 
