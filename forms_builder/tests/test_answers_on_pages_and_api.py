@@ -151,3 +151,29 @@ def test_an_attendee_change_from_a_stale_read_keeps_what_others_wrote_since(box_
     assert (attendee.firstname, attendee.lastname) == ("Augusta", "Lovelace")
     assert attendee.complex_field_values["tshirt"] == "XL"
     assert returned.lastname == "Lovelace"
+
+
+def test_ten_paragraphs_at_their_longest_fit_even_when_every_character_is_escaped(box_office, client_for):
+    for number in range(10):
+        CustomForm.objects.create(
+            event=box_office.event,
+            form="attendee",
+            field_identifier=f"essay-{number}",
+            name=f"Essay {number}",
+            field_type="paragraph",
+        )
+    attendee = box_office.attendee()
+    answers = {f"essay-{number}": '"\\' * 5_000 for number in range(10)}  # JSON doubles each one
+    change = {
+        "data": {
+            "type": "attendee",
+            "id": str(attendee.pk),
+            "attributes": {"complex-field-values": answers},
+        }
+    }
+
+    response = client_for(box_office.users["buyer"]).patch(f"/v1/attendees/{attendee.pk}", change)
+
+    assert response.status_code == 200, response.json()
+    attendee.refresh_from_db()
+    assert attendee.complex_field_values == answers

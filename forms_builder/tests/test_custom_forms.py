@@ -209,6 +209,8 @@ def test_each_type_takes_a_good_answer(asking, identifier, value, kept):
         ("text", "x" * 1001, "Ensure this value has at most 1000 characters (it has 1001)."),
         ("text", "bell\x07", "Text may not hold control characters."),
         ("paragraph", "\x1b[31mred", "Text may not hold control characters."),
+        ("text", "next\x85line", "Text may not hold control characters."),  # C1: 8-bit forms
+        ("paragraph", "\x9b31mred", "Text may not hold control characters."),
         ("email", "ada@", "Enter a valid email address."),
         (
             "email",
@@ -284,6 +286,17 @@ def test_the_longest_answer_of_each_type_can_be_stored(asking):
     }
 
     validate_storable_json(services.clean_answers(asking, "attendee", longest))
+
+
+def test_a_question_called_field_order_is_asked_like_any_other(event):
+    """Django's forms read a class attribute of that name: the question must not become it."""
+    CustomForm.objects.create(
+        event=event, form="attendee", field_identifier="field_order", name="Order", is_required=True
+    )
+
+    assert services.clean_answers(event, "attendee", {"field_order": "first"}) == {"field_order": "first"}
+    with pytest.raises(ValidationError, match=r"Missing required fields \['field_order'\]"):
+        services.clean_answers(event, "attendee", {})
 
 
 def test_a_removed_fields_answer_is_kept_retired(asking):
