@@ -60,6 +60,7 @@ class LabFunction:
     doc: str
     run: Callable[..., Any]  # (lab, *arguments) -> result; lab is remotelab.instrument.Lab
     check: Callable[[list], None] | None = None  # a rule across arguments, raising FunctionError
+    unit: str = ""  # of a number it returns: "V", "Hz", "Ω", "F"
 
     @property
     def signature(self) -> str:
@@ -117,6 +118,7 @@ FUNCTIONS: dict[str, LabFunction] = {
             (Param("channel", str, ANALOG_CHANNELS),),
             "The voltage on an analog input, in volts.",
             lambda lab, channel: lab.multimeter.measure_voltage(channel),
+            unit="V",
         ),
         LabFunction(
             "capture1",
@@ -144,12 +146,14 @@ FUNCTIONS: dict[str, LabFunction] = {
             (),
             "The resistance between RES and GND, in ohms.",
             lambda lab: lab.multimeter.measure_resistance(),
+            unit="Ω",
         ),
         LabFunction(
             "get_capacitance",
             (),
             "The capacitance between CAP and GND, in farads.",
             lambda lab: lab.multimeter.measure_capacitance(),
+            unit="F",
         ),
         *(
             LabFunction(
@@ -157,6 +161,7 @@ FUNCTIONS: dict[str, LabFunction] = {
                 (Param("volts", float, minimum=low, maximum=high),),
                 f"Set the programmable voltage source PV{number}, in volts; returns what was set.",
                 _set_pv(number),
+                unit="V",
             )
             for number, (low, high) in _VOLTS.items()
         ),
@@ -165,21 +170,26 @@ FUNCTIONS: dict[str, LabFunction] = {
             (_FREQUENCY,),
             "Output a sine on W1; returns the frequency set, in Hz.",
             _set_sine("SI1"),
+            unit="Hz",
         ),
         LabFunction(
             "set_sine2",
             (_FREQUENCY,),
             "Output a sine on W2; returns the frequency set, in Hz.",
             _set_sine("SI2"),
+            unit="Hz",
         ),
         LabFunction(
             "get_freq",
             (Param("channel", str, DIGITAL_CHANNELS),),
             "The frequency of the signal on a logic analyzer input, in Hz.",
             lambda lab, channel: lab.logic_analyzer.measure_frequency(channel),
+            unit="Hz",
         ),
     ]
 }
+
+UNITS = {function.name: function.unit for function in FUNCTIONS.values()}
 
 
 def bind(name: str, args: list, kwargs: dict) -> tuple[LabFunction, list]:

@@ -81,8 +81,10 @@ def label(text=""):
     return _widget({"type": "label", "name": _name("label"), "value": str(text)})
 
 
-def plot(x, y):
-    return _widget({"type": "plot", "name": _name("plot"), "data": [list(x), list(y)]})
+def plot(x, y, xlabel="", ylabel=""):
+    widget = {"type": "plot", "name": _name("plot"), "data": [list(x), list(y)]}
+    widget.update({key: str(text) for key, text in (("xlabel", xlabel), ("ylabel", ylabel)) if text})
+    return _widget(widget)
 
 
 def _instrument_function(name):

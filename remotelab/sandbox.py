@@ -498,7 +498,10 @@ def check_widget(widget: object) -> dict:
         x, y = _finite_numbers(data[0]), _finite_numbers(data[1])
         if len(x) != len(y):
             raise ValueError("a plot's x and y must have the same length")
-        return {"type": "plot", "name": name, "data": [x, y]}
+        labels = {key: widget[key] for key in ("xlabel", "ylabel") if key in widget}
+        if not all(isinstance(text, str) for text in labels.values()):
+            raise ValueError("a plot's axis labels must be text")
+        return {"type": "plot", "name": name, "data": [x, y], **labels}
     raise ValueError(f"an unknown widget type {kind!r}")
 
 

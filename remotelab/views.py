@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import permissions, services
 from .forms import LabScriptForm
-from .functions import FUNCTIONS
+from .functions import FUNCTIONS, UNITS
 from .models import LabScript
 
 
@@ -18,6 +18,7 @@ def lab(request):
         "scripts": permissions.visible_scripts(request.user),
         "examples": services.examples(),
         "functions": FUNCTIONS.values(),
+        "units": UNITS,
     }
     return render(request, "remotelab/lab.html", context)
 
@@ -25,6 +26,7 @@ def lab(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def edit_script(request, pk=None):
+    """A new or saved script's editor, with the output of running what is typed beside it."""
     script = get_object_or_404(permissions.visible_scripts(request.user), pk=pk) if pk else LabScript()
     form = LabScriptForm(request.POST or None, instance=script)
     if request.method == "POST" and form.is_valid():
@@ -35,7 +37,8 @@ def edit_script(request, pk=None):
         else:
             messages.success(request, f"{script} is saved.")
             return redirect("remotelab:lab")
-    return render(request, "remotelab/script_form.html", {"form": form, "script": script})
+    context = {"form": form, "script": script, "units": UNITS}
+    return render(request, "remotelab/script_form.html", context)
 
 
 @require_POST

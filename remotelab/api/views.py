@@ -74,7 +74,8 @@ class EvalView(PlainJSONView):
 
 
 class FunctionsView(PlainJSONView):
-    """`GET /v1/remotelab/functions`: each callable's name, signature and doc."""
+    """`GET /v1/remotelab/functions`: each callable's name, signature, doc and the unit of the
+    number it returns ("" for lists and for none)."""
 
     permission_classes = [permissions.IsAuthenticated]
 
@@ -87,13 +88,19 @@ class FunctionsView(PlainJSONView):
                 name=fields.CharField(),
                 signature=fields.CharField(),
                 doc=fields.CharField(),
+                unit=fields.CharField(help_text='Of the number it returns: "V", "Hz", "Ω", "F" or "".'),
             )
         },
     )
     def get(self, request):
         return Response(
             [
-                {"name": function.name, "signature": function.signature, "doc": function.doc}
+                {
+                    "name": function.name,
+                    "signature": function.signature,
+                    "doc": function.doc,
+                    "unit": function.unit,
+                }
                 for function in FUNCTIONS.values()
             ]
         )

@@ -1,8 +1,8 @@
-# Sweep PV1 (wired to CH3) from -4 V to 4 V and measure what arrives.
-set_points = [volts / 2 for volts in range(-8, 9)]
+# Sweep PV1 (wired to CH3) across what CH3 can measure, -3.3 V to 3.3 V, and plot what arrives.
+set_points = [step / 10 for step in range(-33, 34, 3)]
 measured = []
 for volts in set_points:
     set_pv1(volts)
     measured.append(get_voltage("CH3"))
-plot(set_points, measured)
-print_("PV1 set (x) against CH3 measured (y): a straight line means the supply and the meter agree.")
+plot(set_points, measured, xlabel="PV1 set (V)", ylabel="CH3 measured (V)")
+print_("A straight line means the supply and the meter agree.")

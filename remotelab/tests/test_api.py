@@ -80,6 +80,13 @@ def test_functions_are_documented(api, user):
     voltage = next(item for item in listed if item["name"] == "get_voltage")
     assert voltage["signature"].startswith("get_voltage(channel: 'CH1'")
     assert voltage["doc"]
+    units = {item["name"]: item["unit"] for item in listed}
+    assert (units["get_voltage"], units["get_resistance"], units["set_sine1"], units["capture1"]) == (
+        "V",
+        "Ω",
+        "Hz",
+        "",
+    )
 
 
 def script_document(title="Hello", code="print('hi')", script_id=None):

@@ -1,5 +1,5 @@
-"""The lab page in a real browser (Playwright driving Debian's Chromium): log in, run a script
-with a button, click it, and see its label show the reading."""
+"""The lab's pages in a real browser (Playwright driving Debian's Chromium): readings with their
+units, plots with named axes, the output beside or under what was run, the status in words."""
 
 import re
 import threading
@@ -46,28 +46,106 @@ def site():
     reactor.callFromThread(reactor.stop)
 
 
-def test_a_scripts_button_reads_the_instrument_into_its_label(site, settings, browser_page, tmp_path):
+def log_in(page, site, user, next_page):
     from playwright.sync_api import expect
 
-    settings.ALLOWED_HOSTS = ["127.0.0.1"]
-    user = UserFactory(email="student@example.com")
-    LabScriptFactory(
-        owner=user,
-        title="Voltmeter",
-        code="set_pv1(2.5)\nprint_('PV1 is wired to CH3')\nbutton('Read CH3', \"get_voltage('CH3')\")",
-    )
-    page = browser_page
-    page.goto(f"{site}/login/?next=/lab/")
+    page.goto(f"{site}/login/?next={next_page}")
     page.fill("input[name=username]", user.email)
     page.fill("input[name=password]", DEFAULT_PASSWORD)
     page.click("main button[type=submit]")
     expect(page.locator("#lab-status")).to_have_text("Connected to the lab.")
+
+
+@pytest.fixture
+def student(settings):
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    return UserFactory(email="student@example.com")
+
+
+def test_a_scripts_buttons_read_the_instrument_into_their_labels_with_units(
+    site, student, browser_page, tmp_path
+):
+    from playwright.sync_api import expect
+
+    LabScriptFactory(
+        owner=student,
+        title="Voltmeter",
+        code="set_pv1(2.5)\nprint_('PV1 is wired to CH3')\nbutton('Read CH3', \"get_voltage('CH3')\")\n"
+        "button('Read RES', 'get_resistance()')",
+    )
+    page = browser_page
+    log_in(page, site, student, "/lab/")
     page.click("[data-run-script]")
-    expect(page.locator("#lab-status")).to_have_text("Finished: done.")
+    expect(page.locator("#lab-status")).to_have_text("Finished.")
     expect(page.locator(".lab-span.well")).to_have_text("PV1 is wired to CH3")
     label = page.locator('[data-name="button-id0-label"]')
     expect(label).to_have_text("")
     page.get_by_role("button", name="Read CH3").click()
-    expect(label).to_have_text(re.compile(r"^2\.\d{3}$"))
-    assert abs(float(label.text_content()) - 2.5) < 0.02
+    expect(label).to_have_text(re.compile(r"^2\.\d{3} V$"))
+    assert abs(float(label.text_content().removesuffix(" V")) - 2.5) < 0.02
+    page.get_by_role("button", name="Read RES").click()
+    expect(page.locator('[data-name="button-id1-label"]')).to_have_text(re.compile(r"^\d+\.\d+ kΩ$"))
+    page.fill("#lab-function", "get_voltage('CH3')")
+    page.get_by_role("button", name="Call").click()
+    expect(page.locator("#lab-console-result")).to_have_text(re.compile(r"^2\.\d{3} V$"))
     page.screenshot(path=tmp_path / "lab.png", full_page=True)
+
+
+def test_an_example_run_far_down_the_phone_page_brings_its_output_into_view(site, student, browser_page):
+    from playwright.sync_api import expect
+
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 800})
+    log_in(page, site, student, "/lab/")
+    page.locator("summary", has_text="sine_wave").click()
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    expect(page.locator("#lab-output-card")).not_to_be_in_viewport()
+    page.locator('[data-run-example="sine_wave"]').click()
+
+    expect(page.locator("#lab-status")).to_have_text("Finished.")
+    expect(page.locator("#lab-output-card")).to_be_in_viewport(ratio=0.9)
+    plot = page.locator("svg.lab-plot")
+    expect(plot.locator(".axis-label")).to_have_text(["Time (ms)", "Voltage (V)"])
+    expect(plot).to_have_attribute("aria-label", "Voltage (V) against Time (ms)")
+    assert plot.locator("text:not(.axis-label)").count() >= 6  # the axes' round values
+
+
+@pytest.mark.parametrize(("width", "where"), [(1280, "beside"), (390, "under")])
+def test_a_script_runs_from_its_editor_with_the_output_beside_or_under_it(
+    site, student, browser_page, width, where
+):
+    from playwright.sync_api import expect
+
+    script = LabScriptFactory(owner=student, title="Loop", code="print('saved code')")
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 800})
+    log_in(page, site, student, f"/lab/scripts/{script.pk}/edit/")
+    page.fill("textarea[name=code]", "print('typed code')\nwhile True:\n    pass")
+    page.get_by_role("button", name="Run").click()
+
+    expect(page.locator("#lab-status")).to_have_text("Running…")
+    expect(page.locator(".lab-span")).to_have_text("typed code")
+    page.get_by_role("button", name="Stop").click()
+    expect(page.locator("#lab-status")).to_have_text("Stopped.")
+    editor, output = (
+        page.locator("form.lab-editor").bounding_box(),
+        page.locator("#lab-output-card").bounding_box(),
+    )
+    if where == "beside":
+        assert output["x"] >= editor["x"] + editor["width"]
+        assert output["y"] < editor["y"] + editor["height"]
+    else:
+        assert 0 <= output["y"] - (editor["y"] + editor["height"]) < 40
+    expect(page.locator("#lab-output-card")).to_be_in_viewport()
+
+
+def test_a_script_past_its_time_reads_timed_out(site, student, settings, browser_page):
+    from playwright.sync_api import expect
+
+    settings.REMOTELAB_SCRIPT_TIMEOUT = 1
+    page = browser_page
+    log_in(page, site, student, "/lab/scripts/new/")
+    page.fill("textarea[name=code]", "while True:\n    pass")
+    page.get_by_role("button", name="Run").click()
+
+    expect(page.locator("#lab-status")).to_have_text("Timed out.")

@@ -499,6 +499,25 @@ def test_widgets_are_rebuilt_from_what_the_page_knows():
     ]
 
 
+def test_a_plot_may_name_its_axes_in_text():
+    result, _ = run(
+        "plot([0, 1], [0.5, 1.5], xlabel='Time (ms)', ylabel='Voltage (V)')\n"
+        "import __main__\n"
+        "__main__._send({'widget': {'type': 'plot', 'name': 'p', 'data': [[0], [1]], 'xlabel': 5}})\n"
+    )
+    assert result.widgets == [
+        {
+            "type": "plot",
+            "name": "plot0",
+            "data": [[0, 1], [0.5, 1.5]],
+            "xlabel": "Time (ms)",
+            "ylabel": "Voltage (V)",
+        }
+    ]
+    assert result.status == "error"
+    assert "a plot's axis labels must be text" in result.error
+
+
 def test_a_run_can_be_stopped():
     stop = threading.Event()
     threading.Timer(0.5, stop.set).start()
