@@ -58,7 +58,10 @@ def load(stdout) -> None:
         return  # the events demo is missing, or the programme is loaded already
     organizer = UsersEventsRoles.objects.get(event=event, role__name=Role.OWNER).user
     speaker_user = demo_user(SPEAKER)
-    tracks = {name: TrackFactory(event=event, name=name) for name in ("Hardware", "Open data")}
+    tracks = {
+        name: TrackFactory(event=event, name=name, color=color)
+        for name, color in (("Hardware", "#b45309"), ("Open data", "#047857"))
+    }
     # Made as the organizer would see them after review; each state shows in the demo.
     sessions = [
         SessionFactory(event=event, track=tracks[track], title=title, state=state, creator=speaker_user)

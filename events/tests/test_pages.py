@@ -34,6 +34,11 @@ def test_the_start_page_searches_and_pages(client, user):
     assert b"Page 2 of 2" in second.content
 
 
+def test_the_events_address_leads_to_the_start_page_and_keeps_the_search(client):
+    response = client.get("/events/?q=summit")
+    assert (response.status_code, response["Location"]) == (301, "/?q=summit")
+
+
 @pytest.mark.parametrize("query", ["\x00", "a" * 101])
 def test_a_bad_search_is_a_form_error_not_a_crash(client, user, query):
     EventFactory(owner=user, name="Summit")
