@@ -75,3 +75,39 @@ def test_the_schedule_reads_on_a_phone_and_leads_from_a_session_to_its_speaker(
         "Friday 14 March, 09:00\N{EN DASH}09:45 · Workshop room"
     )
     page.screenshot(path=tmp_path / "speaker-phone.png", full_page=True)
+
+
+def test_the_admins_session_and_speaker_lists_fit_a_1280_pixel_screen(live_server, browser_page):
+    from playwright.sync_api import expect
+
+    from accounts.factories import DEFAULT_PASSWORD
+
+    owner = UserFactory(email="a.rather-long-organizer-address@example.com")
+    event = EventFactory(owner=owner, name="A Summit With A Name Long Enough To Wrap")
+    room = MicrolocationFactory(event=event, name="The workshop room upstairs")
+    track = TrackFactory(event=event, name="Open hardware")
+    session = SessionFactory(
+        event=event,
+        title="Sensors on a shoestring",
+        state="confirmed",
+        track=track,
+        microlocation=room,
+        starts_at=event.starts_at,
+        ends_at=event.starts_at + timedelta(minutes=45),
+        creator=UserFactory(email="a.speaker-with-a-long-address@example.com"),
+    )
+    SpeakerFactory(
+        event=event, name="Noor Rahman", email="noor.rahman@university.example.org", sessions=[session]
+    )
+
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/login/?next=/admin/")
+    page.fill("input[name=username]", owner.email)
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.click("main button[type=submit]")
+    for changelist in ("session", "speaker"):
+        page.goto(f"{live_server.url}/admin/speakers/{changelist}/")
+        expect(page.locator("#result_list tbody tr")).to_have_count(1)
+        results = page.locator("#changelist .results")
+        assert results.evaluate("box => box.scrollWidth <= box.clientWidth"), changelist  # no sideways scroll
