@@ -1,6 +1,7 @@
 """The organizers' admin. Staff organizers see and change only the events they hold a role on
 (events.permissions decides); every change goes through events.services."""
 
+import copy
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -221,12 +222,20 @@ class EventChildAdmin(EventZoneMixin, HiddenIs404Mixin, DeleteThroughServiceMixi
                         cleaned["complex_field_values"],
                         self.instance.complex_field_values,
                     )
+                return cleaned
+
+            def _post_clean(self):
+                """The service's rules, once the model's own checks pass on what was typed: a check
+                never queries with a time no zone converts, nor misreads a field it refused."""
+                stored = copy.copy(self.instance)  # as it was before the form's values are put on it
+                super()._post_clean()
                 if not self.errors:
                     try:
-                        check(request, self.instance, cleaned)
+                        check(request, stored, self.cleaned_data)
                     except DomainError as error:
-                        raise ValidationError(str(error)) from error
-                return cleaned
+                        self.add_error(None, str(error))
+                    except ValidationError as error:
+                        self.add_error(None, error)
 
         return CheckedForm
 

@@ -1,6 +1,7 @@
 """The call for speakers in the organizers' admin: each organizer sees the sessions, speakers,
 sponsors and tracks of the events they run; every change goes through speakers.services."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
@@ -14,8 +15,24 @@ from . import permissions, services
 from .models import Microlocation, Session, SessionType, Speaker, Sponsor, Track
 
 
+class SessionForm(forms.ModelForm):
+    def clean(self):
+        """A session moved out of the accepted and confirmed ones leaves the schedule, as the service
+        takes it off, unless the organizer typed a new slot for it too."""
+        cleaned = super().clean()
+        stored, typed = self.instance, services.SCHEDULE_FIELDS & set(self.changed_data)
+        if (
+            stored.pk
+            and not typed
+            and services.leaves_schedule(stored.state, cleaned.get("state", stored.state))
+        ):
+            cleaned.update(dict.fromkeys(services.SCHEDULE_FIELDS))
+        return cleaned
+
+
 @admin.register(Session)
 class SessionAdmin(EventChildAdmin):
+    form = SessionForm
     delete_service = staticmethod(services.delete_session)
     answers_form = CustomForm.Form.SESSION
     list_display = ["title", "event", "track", "state", "starts_at", "microlocation", "creator"]

@@ -110,15 +110,15 @@ def update_session(actor: User, session: Session, **changes) -> Session:
         slot = _slot(locked)
         for field, value in _placed(actor, locked, changes).items():
             setattr(locked, field, value)
-        if new_state != locked.state and new_state not in Session.PUBLIC_STATES:
-            locked.starts_at = locked.ends_at = locked.microlocation = None  # it leaves the schedule
+        if leaves_schedule(locked.state, new_state):
+            locked.starts_at = locked.ends_at = locked.microlocation = None
         locked.state = new_state
         locked.full_clean()
         check_room_is_free(locked)
         locked.save()
     if notify:
         _notify_speakers(locked)
-    elif slot[0] and _slot(locked) != slot and locked.is_scheduled:
+    if slot[0] and _slot(locked) != slot and locked.is_scheduled:
         _notify_speakers_of_move(locked)
     return locked
 
@@ -130,6 +130,11 @@ def change_state(actor: User, session: Session, state: str) -> Session:
 # The schedule: accepted and confirmed sessions placed at a time, in a room, by the organizers.
 
 SCHEDULE_FIELDS = frozenset({"starts_at", "ends_at", "microlocation"})
+
+
+def leaves_schedule(state: str, new_state: str) -> bool:
+    """A session moved out of the accepted and confirmed ones is taken off the schedule."""
+    return new_state != state and new_state not in Session.PUBLIC_STATES
 
 
 def _slot(session: Session) -> tuple:

@@ -151,11 +151,39 @@ def test_an_overlap_in_the_admin_is_a_form_error_and_saves_nothing(client, user,
     )
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
-    assert errors["starts_at"] == [
-        'Hall A holds "Talk" then, from Fri 14 Mar 10:00 to 11:00 (Asia/Singapore).'
-    ]
+    assert errors == {  # that error only: the typed times are the ones the model checks
+        "starts_at": ['Hall A holds "Talk" then, from Fri 14 Mar 10:00 to 11:00 (Asia/Singapore).']
+    }
     other.refresh_from_db()
     assert other.starts_at is None
+
+
+def test_a_time_in_a_year_no_zone_can_convert_is_a_form_error(client, user, placed):
+    client.force_login(user)
+    first_minutes = {"starts_at_1": "00:00:00", "ends_at_1": "00:30:00"}  # before year 1 in UTC
+    response = client.post(
+        f"/admin/speakers/session/{placed.pk}/change/",
+        session_form(placed, starts_at_0="0001-01-01", ends_at_0="0001-01-01", **first_minutes),
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["starts_at"][0] == "Choose a date from 1970 to 2199."
+    placed.refresh_from_db()
+    assert placed.starts_at == datetime(2031, 3, 14, 10, tzinfo=SINGAPORE)
+
+
+def test_a_session_leaving_the_accepted_ones_in_the_admin_leaves_the_schedule(client, user, placed):
+    client.force_login(user)
+    response = client.post(
+        f"/admin/speakers/session/{placed.pk}/change/", session_form(placed, state="canceled")
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    placed.refresh_from_db()
+    assert (placed.state, placed.starts_at, placed.ends_at, placed.microlocation) == (
+        "canceled",
+        None,
+        None,
+        None,
+    )
 
 
 def test_an_event_added_in_the_admin_takes_its_times_in_its_chosen_time_zone(client, user):

@@ -200,6 +200,23 @@ def test_a_move_emails_the_speakers_and_a_first_placing_does_not(api, owner, tal
     assert len(mailoutbox) == 2  # off the schedule: nothing to put in a calendar
 
 
+def test_a_move_with_a_change_of_state_emails_both(api, owner, talk, room, mailoutbox):
+    services.update_session(owner, talk, state=Session.State.CONFIRMED, starts_at=at(10), ends_at=at(11))
+    mailoutbox.clear()
+    document = {
+        "type": "session",
+        "id": str(talk.pk),
+        "attributes": {"state": "accepted", "starts-at": at(15).isoformat(), "ends-at": at(16).isoformat()},
+    }
+
+    assert api.as_user(owner).patch(f"/v1/sessions/{talk.pk}", {"data": document}).status_code == 200
+
+    subjects = sorted(message.subject for message in mailoutbox)
+    assert len(subjects) == 2
+    assert "was accepted" in subjects[1]
+    assert subjects[0].endswith("moved to Friday 14 March 2031, 15:00")
+
+
 def test_the_schedule_is_listed_in_time_order_and_filtered_by_room(api, owner, event, talk, room):
     keynote = SessionFactory(event=event, title="Keynote", state=Session.State.CONFIRMED, creator=owner)
     place(api, owner, keynote, starts_at=at(9), ends_at=at(10), room=room)
