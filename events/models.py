@@ -110,6 +110,30 @@ class Event(models.Model):
     def clean(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": "The event must end after it starts."})
+        if self.pk and self.starts_at and self.ends_at:
+            self._check_the_schedule_fits()
+
+    def _check_the_schedule_fits(self) -> None:
+        """New dates keep every scheduled session within them: the organizers move them first."""
+        outside = self.sessions.filter(
+            Q(starts_at__lt=self.starts_at) | Q(ends_at__gt=self.ends_at), starts_at__isnull=False
+        ).order_by("starts_at")
+        first = outside.first()
+        if first is None:
+            return
+        zone = zoneinfo.ZoneInfo(self.timezone)
+        starts, ends = first.starts_at.astimezone(zone), first.ends_at.astimezone(zone)
+        others = outside.count() - 1
+        which = f'"{first}" ({starts:%a %d %b %H:%M} to {ends:%H:%M})'
+        if others:
+            which += f" and {others} more"
+        field = "starts_at" if first.starts_at < self.starts_at else "ends_at"
+        raise ValidationError(
+            {
+                field: f"{which} {'are' if others else 'is'} scheduled outside these dates: move "
+                f"{'them' if others else 'it'} or take {'them' if others else 'it'} off the schedule first."
+            }
+        )
 
 
 class EventUserObjectPermission(UserObjectPermissionBase):

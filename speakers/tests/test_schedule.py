@@ -200,6 +200,29 @@ def test_a_move_emails_the_speakers_and_a_first_placing_does_not(api, owner, tal
     assert len(mailoutbox) == 2  # off the schedule: nothing to put in a calendar
 
 
+@pytest.mark.parametrize(
+    ("dates", "pointer"),
+    [
+        ({"ends-at": at(11, 30)}, "/data/attributes/ends-at"),
+        ({"starts-at": at(10, 30)}, "/data/attributes/starts-at"),
+    ],
+)
+def test_an_event_cannot_shrink_past_its_scheduled_sessions(api, owner, event, talk, room, dates, pointer):
+    services.update_session(owner, talk, starts_at=at(10), ends_at=at(12), microlocation=room)
+    wire = {name: value.isoformat() for name, value in dates.items()}
+    document = {"type": "event", "id": str(event.pk), "attributes": wire}
+
+    response = api.as_user(owner).patch(f"/v1/events/{event.pk}", {"data": document})
+
+    assert error_of(response) == (
+        pointer,
+        '"Talk" (Fri 14 Mar 10:00 to 12:00) is scheduled outside these dates: move it or take it off the '
+        "schedule first.",
+    )
+    event.refresh_from_db()
+    assert (event.starts_at, event.ends_at) == (at(9), at(18))
+
+
 def test_a_move_with_a_change_of_state_emails_both(api, owner, talk, room, mailoutbox):
     services.update_session(owner, talk, state=Session.State.CONFIRMED, starts_at=at(10), ends_at=at(11))
     mailoutbox.clear()
