@@ -2,8 +2,9 @@
 event's sessions and speakers (speakers.permissions decides), fetched in a fixed number of
 queries, and laid out by day and start time in the event's time zone."""
 
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -105,21 +106,42 @@ def calendar(event: Event, sessions, url_of) -> bytes:
         entry = CalendarEntry()
         entry.add("uid", f"session-{session.pk}@{domain}")
         entry.add("dtstamp", stamp)
-        entry.add("dtstart", session.starts_at.astimezone(zone))
-        entry.add("dtend", session.ends_at.astimezone(zone))
-        entry.add("summary", session.title)
+        entry.add("dtstart", _calendar_time(session.starts_at, zone))
+        entry.add("dtend", _calendar_time(session.ends_at, zone))
+        entry.add("summary", _calendar_text(session.title))
         where = [
             part
             for part in (session.microlocation and session.microlocation.name, event.location_name)
             if part
         ]
         if where:
-            entry.add("location", ", ".join(where))
+            entry.add("location", _calendar_text(", ".join(where)))
         speakers = ", ".join(speaker.name for speaker in session.speakers.all())
         description = "\n\n".join(part for part in (speakers, session.short_abstract) if part)
         if description:
-            entry.add("description", description)
+            entry.add("description", _calendar_text(description))
         entry.add("url", url_of(session))
         entries.add_component(entry)
-    entries.add_missing_timezones()
+    # The zone's rules for the event's years only (icalendar's default stops at 2038).
+    entries.add_missing_timezones(
+        first_date=date(event.starts_at.year, 1, 1), last_date=date(event.ends_at.year + 1, 1, 1)
+    )
     return entries.to_ical()
+
+
+def _calendar_time(moment: datetime, zone: ZoneInfo) -> datetime:
+    """The local time in the event's zone, or UTC in the hour an autumn clock change repeats: a
+    local time there means its first occurrence (RFC 5545), which the second is not."""
+    local = moment.astimezone(zone)
+    if local.fold and local.replace(fold=0).utcoffset() != local.utcoffset():
+        return moment.astimezone(UTC)
+    return local
+
+
+# Control characters no calendar line may hold (RFC 5545), and the separators some parsers split
+# lines at; line breaks stay, escaped by icalendar.
+_CALENDAR_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def _calendar_text(text: str) -> str:
+    return _CALENDAR_CONTROLS.sub(" ", text).strip()

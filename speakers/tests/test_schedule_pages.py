@@ -1,7 +1,7 @@
 """The public programme on the pages: the schedule by day and time in the event's time zone, a
 page per session and per speaker, their calendars, and the Markdown people write in them."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -213,6 +213,57 @@ def test_the_programmes_calendar_has_each_scheduled_session_in_the_events_zone(c
     moved = next(entry for entry in again.walk("VEVENT") if str(entry["summary"]) == "Opening")
     assert moved["uid"] == opening_entry["uid"]
     assert moved.decoded("dtstart") == local(13, 9)
+
+
+def test_times_in_the_hour_an_autumn_clock_change_repeats_keep_their_instants(client, owner):
+    """02:00-03:00 happens twice in Berlin on 31 October 2027; a local time with TZID means the
+    first (RFC 5545), so the second is written in UTC."""
+    berlin = EventFactory(
+        owner=owner,
+        timezone="Europe/Berlin",
+        starts_at=datetime(2027, 10, 30, 22, tzinfo=UTC),
+        ends_at=datetime(2027, 10, 31, 12, tzinfo=UTC),
+    )
+    hour = talk(berlin, "Hour", datetime(2027, 10, 31, 0, 30, tzinfo=UTC), minutes=60)
+    half = talk(berlin, "Half", datetime(2027, 10, 31, 1, 30, tzinfo=UTC), minutes=30)
+
+    entries = calendar_of(client.get(f"/events/{berlin.pk}/schedule.ics")).walk("VEVENT")
+
+    instants = {  # compared as instants: Python never finds a repeated local time equal to another zone's
+        str(entry["summary"]): (entry.decoded("dtstart").timestamp(), entry.decoded("dtend").timestamp())
+        for entry in entries
+    }
+    assert instants == {
+        "Hour": (hour.starts_at.timestamp(), hour.ends_at.timestamp()),
+        "Half": (half.starts_at.timestamp(), half.ends_at.timestamp()),
+    }
+
+
+def test_the_calendars_time_zone_holds_its_rules_for_the_years_of_the_event(client, owner):
+    later = EventFactory(
+        owner=owner,
+        timezone="Europe/Berlin",
+        starts_at=datetime(2040, 7, 1, 8, tzinfo=UTC),
+        ends_at=datetime(2040, 7, 1, 18, tzinfo=UTC),
+    )
+    talk(later, "Summer", datetime(2040, 7, 1, 10, tzinfo=UTC))
+
+    (zone,) = calendar_of(client.get(f"/events/{later.pk}/schedule.ics")).walk("VTIMEZONE")
+
+    assert 2040 in {rule.decoded("dtstart").year for rule in zone.walk("DAYLIGHT")}
+
+
+def test_control_characters_in_names_become_spaces_in_a_calendar(client, event):
+    room = MicrolocationFactory(event=event, name="Hall\x0cB")
+    session = talk(event, "Talk\x0bwith\x85controls\u2028here\x1c", local(12, 10), room=room)
+
+    response = client.get(f"/events/{event.pk}/sessions/{session.pk}.ics")
+
+    text = response.content.decode()
+    assert not any(character in text for character in "\x0b\x0c\x1c\x85\u2028")
+    (entry,) = calendar_of(response).walk("VEVENT")
+    assert str(entry["summary"]) == "Talk with controls here"
+    assert str(entry["location"]).startswith("Hall B")
 
 
 def test_a_sessions_calendar_holds_that_session_alone(client, event, hall):
