@@ -127,6 +127,9 @@ def move(request, pk, state):
     if request.method != "POST":
         if state != Session.State.WITHDRAWN:
             return redirect("speakers:mine")
+        if session.state == state:  # from any other state, the service says whether it may
+            messages.info(request, f'"{session}" is {session.state} already.')
+            return redirect("speakers:mine")
         return render(request, "speakers/withdraw.html", {"session": session})
     try:
         services.change_state(request.user, session, state)

@@ -196,3 +196,15 @@ def test_withdrawing_asks_first(client, user):
     session.refresh_from_db()
     assert session.state == "withdrawn"
     assert client.get(f"/sessions/{session.pk}/submit/").url == "/my-submissions/"
+
+
+def test_a_withdrawn_session_is_not_offered_withdrawing_again(client, user):
+    session = SessionFactory(event=EventFactory(), title="Talk", state="withdrawn", creator=user)
+    client.force_login(user)
+
+    response = client.get(f"/sessions/{session.pk}/withdraw/", follow=True)
+
+    assert response.redirect_chain == [("/my-submissions/", 302)]
+    page = response.content.decode()
+    assert 'Withdraw "Talk"?' not in page
+    assert "&quot;Talk&quot; is withdrawn already." in page
