@@ -242,6 +242,12 @@ class EventChildAdmin(EventZoneMixin, HiddenIs404Mixin, DeleteThroughServiceMixi
     def check_form(self, request, stored, cleaned: dict) -> None:
         """Raise DomainError or ValidationError if the service would refuse this change."""
 
+    @staticmethod
+    def event_of_form(stored, cleaned: dict) -> Event | None:
+        """The event of the form's object: the one chosen while it is added (a primary key may be
+        set before it is saved), its own after."""
+        return cleaned.get("event") if stored._state.adding else stored.event
+
     def get_queryset(self, request):
         events = permissions.administered_events(request.user).values("pk")
         return super().get_queryset(request).filter(event_id__in=events)

@@ -8,7 +8,7 @@ from django.utils.timezone import now
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.models import NormalizedEmailField
-from openevent.validators import validate_datetime_in_range
+from openevent.validators import EARLIEST_DATETIME, LATEST_DATETIME, validate_datetime_in_range
 
 # The currencies OpenEvent takes payment in (ISO 4217), each supported by Stripe and PayPal.
 CURRENCIES = [
@@ -110,8 +110,9 @@ class Event(models.Model):
     def clean(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": "The event must end after it starts."})
-        if self.pk and self.starts_at and self.ends_at:
-            self._check_the_schedule_fits()
+        dates = (self.starts_at, self.ends_at)
+        if self.pk and all(date and EARLIEST_DATETIME <= date < LATEST_DATETIME for date in dates):
+            self._check_the_schedule_fits()  # queried only with dates the databases hold
 
     def _check_the_schedule_fits(self) -> None:
         """New dates keep every scheduled session within them: the organizers move them first."""

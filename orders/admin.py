@@ -78,7 +78,7 @@ class DiscountCodeAdmin(EventChildAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def check_form(self, request, stored, cleaned):
-        event = stored.event if stored.pk else cleaned.get("event")
+        event = self.event_of_form(stored, cleaned)
         if event and any(ticket.event_id != event.pk for ticket in cleaned.get("tickets", [])):
             raise ValidationError("A discount code applies to tickets of its own event.")
 

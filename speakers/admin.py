@@ -52,9 +52,9 @@ class SessionAdmin(EventChildAdmin):
 
     def check_form(self, request, stored, cleaned):
         state = cleaned.get("state")
-        if stored.pk and state and state not in services.allowed_states(request.user, stored):
+        if not stored._state.adding and state and state not in services.allowed_states(request.user, stored):
             raise Forbidden(f'You cannot change a session state from "{stored.state}" to "{state}"')
-        event = stored.event if stored.pk else cleaned.get("event")
+        event = self.event_of_form(stored, cleaned)
         if event is not None:  # the room is checked as the service will, its row locked until saved
             placed = {name: cleaned.get(name) for name in services.SCHEDULE_FIELDS}
             services.check_room_is_free(Session(pk=stored.pk, event=event, **placed))
@@ -118,7 +118,7 @@ class SpeakerAdmin(EventChildAdmin):
     filter_horizontal = ["sessions"]
 
     def check_form(self, request, stored, cleaned):
-        event = stored.event if stored.pk else cleaned.get("event")
+        event = self.event_of_form(stored, cleaned)
         if event and any(session.event_id != event.pk for session in cleaned.get("sessions", [])):
             raise ValidationError("A speaker speaks only at sessions of their own event.")
 
@@ -174,7 +174,7 @@ class TrackAdmin(EventChildAdmin):
     filter_horizontal = ["organizers"]
 
     def check_form(self, request, stored, cleaned):
-        event = stored.event if stored.pk else cleaned.get("event")
+        event = self.event_of_form(stored, cleaned)
         refused = [
             user
             for user in cleaned.get("organizers", [])

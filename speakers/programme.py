@@ -97,7 +97,7 @@ def calendar(event: Event, sessions, url_of) -> bytes:
     entries.add("prodid", "-//OpenEvent//Schedule//EN")
     entries.add("version", "2.0")
     entries.add("calscale", "GREGORIAN")
-    entries.add("x-wr-calname", event.name)
+    entries.add("x-wr-calname", _calendar_text(event.name).replace("\n", " "))  # written as it is
     entries.add("x-wr-timezone", event.timezone)
     stamp = timezone.now()
     for session in sessions:
@@ -139,9 +139,9 @@ def _calendar_time(moment: datetime, zone: ZoneInfo) -> datetime:
 
 
 # Control characters no calendar line may hold (RFC 5545), and the separators some parsers split
-# lines at; line breaks stay, escaped by icalendar.
-_CALENDAR_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]+")
+# lines at; a line break stays (as \n, which icalendar escapes in text values).
+_CALENDAR_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 def _calendar_text(text: str) -> str:
-    return _CALENDAR_CONTROLS.sub(" ", text).strip()
+    return _CALENDAR_CONTROLS.sub(" ", text.replace("\r\n", "\n")).strip()

@@ -105,6 +105,16 @@ def test_the_create_form_shows_errors_next_to_fields(client, user):
     assert not Event.objects.exists()
 
 
+def test_an_edit_to_a_year_no_zone_can_convert_is_a_form_error(client, user):
+    event = EventFactory(owner=user)
+    client.force_login(user)
+    response = client.post(
+        f"/events/{event.pk}/edit/", event_form(timezone="America/New_York", ends_at="9999-12-31T23:59")
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["ends_at"] == ["Choose a date from 1970 to 2199."]
+
+
 def test_creating_an_event_needs_login(client, db):
     assert client.get("/events/new/")["Location"].startswith("/login/")
 

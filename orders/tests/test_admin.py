@@ -5,8 +5,9 @@ import io
 
 import pytest
 
+from events.factories import EventFactory
 from orders.factories import AttendeeFactory, OrderFactory, TicketFactory
-from orders.models import Order, Ticket
+from orders.models import DiscountCode, Order, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +85,29 @@ def test_the_attendee_export_is_csv_a_spreadsheet_cannot_run(box_office, client)
     assert rows[1][0] == "'=HYPERLINK(1)"
     assert rows[1][5] == "10.00"
     assert len(rows) == 2
+
+
+def test_an_organizer_adds_a_discount_code_for_some_of_their_tickets(box_office, client):
+    client.force_login(box_office.users["owner"])
+    paid = box_office.tickets["paid"]
+    elsewhere = TicketFactory(event=EventFactory(owner=box_office.users["owner"]))  # also theirs
+    form = {
+        "event": box_office.event.pk,
+        "code": "EARLY",
+        "discount_type": "percent",
+        "value": "10",
+        "min_quantity": 1,
+        "valid_from_0": "2030-01-01",
+        "valid_from_1": "00:00:00",
+        "is_active": "on",
+        "used_for": "ticket",
+    }
+
+    refused = client.post("/admin/orders/discountcode/add/", {**form, "tickets": [elsewhere.pk]})
+    added = client.post("/admin/orders/discountcode/add/", {**form, "tickets": [paid.pk]})
+
+    assert refused.status_code == 200
+    assert "A discount code applies to tickets of its own event." in refused.content.decode()
+    assert added.status_code == 302, added.context["adminform"].form.errors
+    (code,) = DiscountCode.objects.filter(code="EARLY")
+    assert list(code.tickets.all()) == [paid]

@@ -266,6 +266,18 @@ def test_control_characters_in_names_become_spaces_in_a_calendar(client, event):
     assert str(entry["location"]).startswith("Hall B")
 
 
+def test_an_event_name_on_lines_of_its_own_is_one_line_in_the_calendar(client, event):
+    Event.objects.filter(pk=event.pk).update(name="Summit\r\nBEGIN:VEVENT\rUID:evil\nEnd")
+    talk(event, "Talk\rwith a return", local(12, 10))
+
+    response = client.get(f"/events/{event.pk}/schedule.ics")
+
+    assert b"\r" not in response.content.replace(b"\r\n", b"")  # lines end in CRLF, nothing else
+    calendar = calendar_of(response)
+    assert str(calendar["x-wr-calname"]) == "Summit BEGIN:VEVENT UID:evil End"
+    assert [str(entry["summary"]) for entry in calendar.walk("VEVENT")] == ["Talk with a return"]
+
+
 def test_a_sessions_calendar_holds_that_session_alone(client, event, hall):
     session = talk(event, "Types", local(12, 14), room=hall)
     talk(event, "Other", local(12, 15), room=hall)
