@@ -57,8 +57,11 @@ def update_event(actor: User, event: Event, **changes) -> Event:
         raise Forbidden("Only the event's owner and organizers may change it.")
     for field, value in changes.items():
         setattr(event, field, value)
-    event.full_clean()
     with transaction.atomic():
+        # The dates are checked against the scheduled sessions with the row locked, as sessions are
+        # placed (speakers.services): a session placed meanwhile is seen, or waits for the new dates.
+        Event.objects.select_for_update().filter(pk=event.pk).first()
+        event.full_clean()
         event.save()
     return event
 

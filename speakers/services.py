@@ -73,8 +73,9 @@ def create_session(actor: User, session: Session) -> Session:
     placing = {name: getattr(session, name) for name in SCHEDULE_FIELDS if getattr(session, name) is not None}
     for field, value in _placed(actor, session, placing).items():
         setattr(session, field, value)
-    session.full_clean()
     with transaction.atomic():
+        _lock_events_dates(session)
+        session.full_clean()
         check_room_is_free(session)
         session.save()
     return session
@@ -113,6 +114,7 @@ def update_session(actor: User, session: Session, **changes) -> Session:
         if leaves_schedule(locked.state, new_state):
             locked.starts_at = locked.ends_at = locked.microlocation = None
         locked.state = new_state
+        _lock_events_dates(locked)
         locked.full_clean()
         check_room_is_free(locked)
         locked.save()
@@ -156,6 +158,13 @@ def _placed(actor: User, session: Session, changes: dict) -> dict:
     elif "starts_at" in changes and starts_at is None:  # taken off the schedule
         changes.setdefault("ends_at", None)
     return changes
+
+
+def _lock_events_dates(session: Session) -> None:
+    """A scheduled session is checked against its event's dates as they are now, which stay so
+    until it is saved: events.services.update_event takes the same lock to change them."""
+    if session.is_scheduled:
+        session.event = Event.objects.select_for_update().get(pk=session.event_id)
 
 
 def check_room_is_free(session: Session) -> None:

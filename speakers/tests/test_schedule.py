@@ -5,6 +5,7 @@ emails the speakers, a withdrawal frees the slot). Through the API, as a client 
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +14,7 @@ from django.db import connection
 from accounts.factories import UserFactory
 from events import services as event_services
 from events.factories import EventFactory
-from events.models import Role
+from events.models import Event, Role
 from openevent.errors import Forbidden
 from speakers import services
 from speakers.factories import MicrolocationFactory, SessionFactory, SessionTypeFactory, SpeakerFactory
@@ -280,3 +281,37 @@ def test_sessions_placed_in_one_room_at_once_never_overlap(owner, event, room):
         outcomes = list(pool.map(place_at_ten, sessions))
     assert sorted(outcomes) == ["placed"] + ["refused"] * (len(sessions) - 1)
     assert Session.objects.filter(microlocation=room, starts_at__isnull=False).count() == 1
+
+
+def at_once(*calls) -> None:
+    """Run the calls in threads released together; a refusal is one of the outcomes."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        barrier.wait()
+        try:
+            call()
+        except services.ValidationError:
+            pass
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        list(pool.map(run, calls))
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers: PostgreSQL")
+def test_an_event_shrunk_while_a_session_is_placed_at_its_edge_never_strands_it(owner, event):
+    """Each round, one organizer moves the event's end to 17:00 while another places a session at
+    17:15: whichever comes second is refused."""
+    for round_number in range(10):
+        Event.objects.filter(pk=event.pk).update(ends_at=at(18))
+        session = SessionFactory(event=event, title=f"Late {round_number}", state=Session.State.ACCEPTED)
+        at_once(
+            partial(event_services.update_event, owner, Event.objects.get(pk=event.pk), ends_at=at(17)),
+            partial(services.update_session, owner, session, starts_at=at(17, 15), ends_at=at(17, 45)),
+        )
+        session.refresh_from_db()
+        ends_at = Event.objects.get(pk=event.pk).ends_at
+        assert session.ends_at is None or session.ends_at <= ends_at, f"round {round_number}"
