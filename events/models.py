@@ -71,7 +71,7 @@ class Event(models.Model):
         PUBLISHED = "published"
 
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(max_length=20_000, blank=True)  # Markdown, rendered on each view
     starts_at = models.DateTimeField(validators=[validate_datetime_in_range])
     ends_at = models.DateTimeField(validators=[validate_datetime_in_range])
     timezone = models.CharField(

@@ -52,7 +52,9 @@ def test_creating_an_event_returns_it_dasherized_as_a_draft_owned_by_the_creator
         ({"state": "cancelled"}, "/data/attributes/state"),
         ({"starts-at": "tomorrow"}, "/data/attributes/starts-at"),
         ({"name": ""}, "/data/attributes/name"),
+        ({"description": "[" * 20_001}, "/data/attributes/description"),  # every view renders it
     ],
+    ids=lambda value: str(value)[:40],
 )
 def test_bad_event_attributes_are_422_with_pointers(api, user, attributes, pointer):
     document = event_document()
