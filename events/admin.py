@@ -2,6 +2,7 @@
 (events.permissions decides); every change goes through events.services."""
 
 import copy
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -23,6 +24,21 @@ from openevent.errors import DomainError
 from . import permissions, services
 from .forms import TIMEZONE_CHOICES
 from .models import TIMEZONES, Event, EventTopic, Role, RoleInvite, Settings, UsersEventsRoles
+
+
+class ZonedSplitDateTimeField(forms.SplitDateTimeField):
+    """A date and time in the event's zone. One the autumn clock change repeats is refused when
+    typed (which of the two is meant?), but the stored one, shown and sent back unchanged, keeps
+    its instant, so the rest of the form can be saved."""
+
+    stored: datetime | None = None  # set by the form from its initial value
+
+    def compress(self, data_list):
+        if self.stored is not None and data_list and None not in data_list:
+            shown = self.stored.astimezone(timezone.get_current_timezone()).replace(tzinfo=None)
+            if datetime.combine(*data_list) == shown:
+                return self.stored
+        return super().compress(data_list)
 
 
 class EventZoneMixin:
@@ -53,7 +69,22 @@ class EventZoneMixin:
             response = super().changeform_view(request, object_id, form_url, extra_context)
             return response.render() if hasattr(response, "render") else response
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class ZonedForm(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                for name, field in self.fields.items():
+                    stored = self.initial.get(name)  # an add page's may be text from the address
+                    if isinstance(field, ZonedSplitDateTimeField) and isinstance(stored, datetime):
+                        field.stored = stored
+
+        return ZonedForm
+
     def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.DateTimeField):
+            kwargs["form_class"] = ZonedSplitDateTimeField
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if isinstance(db_field, models.DateTimeField) and field is not None:
             zone = getattr(request, "event_zone", None)

@@ -227,3 +227,45 @@ def test_the_speaker_list_filters_by_their_sessions_state_and_track(client, user
     assert listed("sessions__state__exact=accepted") == ["Ada"]
     assert listed(f"sessions__track__id__exact={track.pk}") == ["Ada"]
     assert sorted(listed("")) == ["Ada", "Bea"]
+
+
+def test_a_session_in_the_hour_the_clocks_go_back_is_saved_with_its_times_as_they_were(client, user):
+    """01:30 EDT to 01:45 EST: both wall times happen twice that night. Shown unchanged, they keep
+    their instants; typed anew, such a time is refused (which of the two is meant?)."""
+    new_york = ZoneInfo("America/New_York")
+    event = EventFactory(
+        owner=user,
+        timezone="America/New_York",
+        starts_at=datetime(2027, 11, 6, 9, tzinfo=new_york),
+        ends_at=datetime(2027, 11, 7, 18, tzinfo=new_york),
+    )
+    session = SessionFactory(
+        event=event,
+        title="Night owls",
+        state="accepted",
+        starts_at=datetime(2027, 11, 7, 5, 30, tzinfo=UTC),
+        ends_at=datetime(2027, 11, 7, 6, 45, tzinfo=UTC),
+    )
+    client.force_login(user)
+    url = f"/admin/speakers/session/{session.pk}/change/"
+    night = {"starts_at_0": "2027-11-07", "starts_at_1": "01:30:00", "ends_at_0": "2027-11-07"}
+
+    renamed = client.post(
+        url, session_form(session, title="Night owls, again", ends_at_1="01:45:00", **night)
+    )
+    retyped = client.post(url, session_form(session, ends_at_1="01:50:00", **night))
+
+    assert renamed.status_code == 302, renamed.context["adminform"].form.errors
+    session.refresh_from_db()
+    assert session.title == "Night owls, again"
+    assert (session.starts_at, session.ends_at) == (
+        datetime(2027, 11, 7, 5, 30, tzinfo=UTC),
+        datetime(2027, 11, 7, 6, 45, tzinfo=UTC),
+    )
+    assert retyped.status_code == 200
+    assert "ambiguous" in str(retyped.context["adminform"].form.errors["ends_at"])
+
+
+def test_an_add_page_takes_a_time_from_its_address_as_text(client, user, placed):
+    client.force_login(user)
+    assert client.get("/admin/speakers/session/add/?starts_at=tomorrow").status_code == 200
