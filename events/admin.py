@@ -76,9 +76,8 @@ class EventZoneMixin:
             def __init__(self, *args, **kwargs):
                 super().__init__(*args, **kwargs)
                 for name, field in self.fields.items():
-                    stored = self.initial.get(name)  # an add page's may be text from the address
-                    if isinstance(field, ZonedSplitDateTimeField) and isinstance(stored, datetime):
-                        field.stored = stored
+                    if isinstance(field, ZonedSplitDateTimeField):
+                        field.stored = self.initial.get(name)
 
         return ZonedForm
 

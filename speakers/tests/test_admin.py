@@ -264,8 +264,3 @@ def test_a_session_in_the_hour_the_clocks_go_back_is_saved_with_its_times_as_the
     )
     assert retyped.status_code == 200
     assert "ambiguous" in str(retyped.context["adminform"].form.errors["ends_at"])
-
-
-def test_an_add_page_takes_a_time_from_its_address_as_text(client, user, placed):
-    client.force_login(user)
-    assert client.get("/admin/speakers/session/add/?starts_at=tomorrow").status_code == 200
