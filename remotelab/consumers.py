@@ -14,6 +14,7 @@ import asyncio
 import functools
 import json
 import logging
+import re
 import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +32,7 @@ from .functions import FunctionError, bind
 
 logger = logging.getLogger(__name__)
 NOT_LOGGED_IN = 4401
+SCRIPT_ID = re.compile(r"[0-9]{1,18}")  # a script's id as text: ASCII digits a row's key can hold
 # The lab's blocking work (instrument calls, sandboxes) has threads of its own, so a few slow
 # calls cannot starve the rest of the server's sync work, nor the other way round.
 _lab_threads = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lab")
@@ -122,8 +124,10 @@ class LabConsumer(AsyncJsonWebsocketConsumer):
         if isinstance(content.get("code"), str):
             return content["code"]
         script_id = content.get("script")
-        if isinstance(script_id, int | str) and str(script_id).isdigit():
-            return await self._script_code(int(script_id))
+        if isinstance(script_id, str) and SCRIPT_ID.fullmatch(script_id):
+            script_id = int(script_id)
+        if isinstance(script_id, int) and not isinstance(script_id, bool) and 0 < script_id < 2**63:
+            return await self._script_code(script_id)
         return None
 
     async def _stream(self, run: int, code: str, stop: threading.Event) -> None:

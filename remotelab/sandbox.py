@@ -457,9 +457,17 @@ def _finite_numbers(values: object) -> list:
         raise ValueError(f"a plot's x and y must be lists of at most {MAX_PLOT_POINTS} numbers")
     if not all(isinstance(value, int | float) and not isinstance(value, bool) for value in values):
         raise ValueError("a plot's x and y must be numbers")
-    if not all(math.isfinite(value) for value in values if isinstance(value, float)):
+    if not all(_finite(value) for value in values):
         raise ValueError("a plot's numbers must be finite")
     return values
+
+
+def _finite(number: int | float) -> bool:
+    """A number the page can draw: finite as a float (an int past the floats' range is not)."""
+    try:
+        return math.isfinite(float(number))
+    except OverflowError:
+        return False
 
 
 def check_widget(widget: object) -> dict:

@@ -149,3 +149,22 @@ def test_a_script_past_its_time_reads_timed_out(site, student, settings, browser
     page.get_by_role("button", name="Run").click()
 
     expect(page.locator("#lab-status")).to_have_text("Timed out.")
+
+
+def test_plots_of_a_flat_line_float_noise_or_huge_spans_draw_without_nan(site, student, browser_page):
+    from playwright.sync_api import expect
+
+    page = browser_page
+    log_in(page, site, student, "/lab/scripts/new/")
+    page.fill(
+        "textarea[name=code]",
+        "plot([1, 2, 3], [0.3, 0.1 + 0.2, 0.3])\nplot([1, 2], [5, 5])\nplot([1, 2], [1e308, -1e308])",
+    )
+    page.get_by_role("button", name="Run").click()
+
+    expect(page.locator("#lab-status")).to_have_text("Finished.")
+    plots = page.locator("svg.lab-plot")
+    expect(plots).to_have_count(3)
+    drawn = plots.evaluate_all("svgs => svgs.map(svg => svg.innerHTML)")
+    assert not any("NaN" in markup or "Infinity" in markup for markup in drawn)
+    expect(plots.nth(2)).to_contain_text("The values lie too far apart to draw.")

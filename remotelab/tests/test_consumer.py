@@ -144,6 +144,23 @@ def test_someone_elses_script_is_not_found():
     async_to_sync(scenario)()
 
 
+@pytest.mark.parametrize("script", ["\u00b2", "9" * 5000, 2**70, -1, True, 1.5])
+def test_a_script_id_that_is_no_id_is_answered_plainly(script):
+    cookie = session_cookie(UserFactory())
+
+    async def scenario():
+        communicator = lab(ORIGIN, cookie)
+        await communicator.connect()
+        await communicator.send_json_to({"type": "run", "script": script})
+        assert await communicator.receive_json_from() == {
+            "type": "error",
+            "error": "Name one of your scripts, or send code.",
+        }
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()
+
+
 @needs_sandbox
 def test_stop_ends_a_run_and_the_lab_keeps_answering_meanwhile():
     cookie = session_cookie(UserFactory())

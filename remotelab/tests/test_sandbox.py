@@ -424,8 +424,9 @@ def test_wall_time_is_limited(settings):
             "is not a lab function",
         ),
         ("import __main__\n__main__._send({'widget': {'type': 'script', 'name': 'x'}})", "unknown widget"),
+        ("plot([1, 2], [10**400, 1])", "a plot's numbers must be finite"),  # past any float the page has
     ],
-    ids=["widget-flood", "huge-widget", "garbage", "bad-button", "unknown-widget"],
+    ids=["widget-flood", "huge-widget", "garbage", "bad-button", "unknown-widget", "huge-int-plot"],
 )
 def test_the_childs_output_is_untrusted(code, message):
     result, _ = run(code)

@@ -62,7 +62,10 @@
 
   // About `count` round values (1, 2 or 5 times a power of ten apart) covering [low, high].
   function ticks(low, high, count) {
-    if (low === high) [low, high] = [low - 1, high + 1];
+    if (!(high - low > Math.max(Math.abs(low), Math.abs(high)) * 1e-9)) {
+      const pad = Math.abs(high) / 100 || 1; // a flat line, or one that only float noise bends
+      [low, high] = [low - pad, high + pad];
+    }
     const rough = (high - low) / count;
     const power = 10 ** Math.floor(Math.log10(rough));
     const step = [1, 2, 5, 10].map((times) => times * power).find((size) => size >= rough);
@@ -90,6 +93,11 @@
     svg.dataset.name = widget.name;
     svg.setAttribute("aria-label", `${widget.ylabel || "y"} against ${widget.xlabel || "x"}`);
     if (!xs.length) return svg;
+    const spans = [Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)];
+    if (!spans.every(Number.isFinite)) {
+      svg.append(svgElement("text", { x: width / 2, y: height / 2, "text-anchor": "middle" }, "The values lie too far apart to draw."));
+      return svg;
+    }
     const xTicks = ticks(Math.min(...xs), Math.max(...xs), 6);
     const yTicks = ticks(Math.min(...ys), Math.max(...ys), 5);
     const [x0, x1, y0, y1] = [xTicks[0], xTicks.at(-1), yTicks[0], yTicks.at(-1)];
