@@ -125,16 +125,13 @@ class Event(models.Model):
         zone = zoneinfo.ZoneInfo(self.timezone)
         starts, ends = first.starts_at.astimezone(zone), first.ends_at.astimezone(zone)
         others = outside.count() - 1
-        which = f'"{first}" ({starts:%a %d %b %H:%M} to {ends:%H:%M})'
-        if others:
-            which += f" and {others} more"
-        field = "starts_at" if first.starts_at < self.starts_at else "ends_at"
-        raise ValidationError(
-            {
-                field: f"{which} {'are' if others else 'is'} scheduled outside these dates: move "
-                f"{'them' if others else 'it'} or take {'them' if others else 'it'} off the schedule first."
-            }
+        which = f'"{first}" ({starts:%a %d %b %H:%M} to {ends:%H:%M})' + (
+            f" and {others} more" if others else ""
         )
+        verb, them = ("are", "them") if others else ("is", "it")
+        field = "starts_at" if first.starts_at < self.starts_at else "ends_at"
+        message = f"{which} {verb} scheduled outside these dates: move {them} or take {them} off the schedule"
+        raise ValidationError({field: f"{message} first."})
 
 
 class EventUserObjectPermission(UserObjectPermissionBase):
