@@ -35,8 +35,10 @@ class ZonedSplitDateTimeField(forms.SplitDateTimeField):
 
     def compress(self, data_list):
         if self.stored is not None and data_list and None not in data_list:
-            shown = self.stored.astimezone(timezone.get_current_timezone()).replace(tzinfo=None)
-            if datetime.combine(*data_list) == shown:
+            shown = self.stored.astimezone(timezone.get_current_timezone()).replace(
+                tzinfo=None, microsecond=0
+            )
+            if datetime.combine(*data_list).replace(microsecond=0) == shown:  # shown in whole seconds
                 return self.stored
         return super().compress(data_list)
 

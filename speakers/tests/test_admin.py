@@ -244,7 +244,7 @@ def test_a_session_in_the_hour_the_clocks_go_back_is_saved_with_its_times_as_the
         title="Night owls",
         state="accepted",
         starts_at=datetime(2027, 11, 7, 5, 30, tzinfo=UTC),
-        ends_at=datetime(2027, 11, 7, 6, 45, tzinfo=UTC),
+        ends_at=datetime(2027, 11, 7, 6, 45, 0, 750_000, tzinfo=UTC),  # the widget shows whole seconds
     )
     client.force_login(user)
     url = f"/admin/speakers/session/{session.pk}/change/"
@@ -260,7 +260,7 @@ def test_a_session_in_the_hour_the_clocks_go_back_is_saved_with_its_times_as_the
     assert session.title == "Night owls, again"
     assert (session.starts_at, session.ends_at) == (
         datetime(2027, 11, 7, 5, 30, tzinfo=UTC),
-        datetime(2027, 11, 7, 6, 45, tzinfo=UTC),
+        datetime(2027, 11, 7, 6, 45, 0, 750_000, tzinfo=UTC),
     )
     assert retyped.status_code == 200
     assert "ambiguous" in str(retyped.context["adminform"].form.errors["ends_at"])
