@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
-from icalendar import Calendar
+from icalendar import Calendar, vText
 from icalendar import Event as CalendarEntry
 
 from events.models import Event
@@ -97,7 +97,7 @@ def calendar(event: Event, sessions, url_of) -> bytes:
     entries.add("prodid", "-//OpenEvent//Schedule//EN")
     entries.add("version", "2.0")
     entries.add("calscale", "GREGORIAN")
-    entries.add("x-wr-calname", _calendar_text(event.name).replace("\n", " "))  # written as it is
+    entries.add("x-wr-calname", vText(_calendar_text(event.name).replace("\n", " ")))  # escaped as text
     entries.add("x-wr-timezone", event.timezone)
     stamp = timezone.now()
     for session in sessions:

@@ -275,6 +275,9 @@ def test_an_event_name_on_lines_of_its_own_is_one_line_in_the_calendar(client, e
     assert b"\r" not in response.content.replace(b"\r\n", b"")  # lines end in CRLF, nothing else
     calendar = calendar_of(response)
     assert str(calendar["x-wr-calname"]) == "Summit BEGIN:VEVENT UID:evil End"
+    Event.objects.filter(pk=event.pk).update(name="C:\\new folder; R&D, Q\\")
+    named = client.get(f"/events/{event.pk}/schedule.ics").content
+    assert b"X-WR-CALNAME:C:\\\\new folder\\; R&D\\, Q\\\\\r\n" in named  # escaped as text
     assert [str(entry["summary"]) for entry in calendar.walk("VEVENT")] == ["Talk with a return"]
 
 
