@@ -158,13 +158,16 @@ def test_plots_of_a_flat_line_float_noise_or_huge_spans_draw_without_nan(site, s
     log_in(page, site, student, "/lab/scripts/new/")
     page.fill(
         "textarea[name=code]",
-        "plot([1, 2, 3], [0.3, 0.1 + 0.2, 0.3])\nplot([1, 2], [5, 5])\nplot([1, 2], [1e308, -1e308])",
+        "plot([1, 2, 3], [0.3, 0.1 + 0.2, 0.3])\nplot([1, 2], [5, 5])\nplot([1, 2], [1e308, -1e308])\n"
+        "plot([1, 2], [1.79e308, 1.79e308])\nplot([1, 2], [1.0e308, 1.7e308])\n"
+        "plot([0, 5e-324], [0, 5e-324])",
     )
     page.get_by_role("button", name="Run").click()
 
     expect(page.locator("#lab-status")).to_have_text("Finished.")
     plots = page.locator("svg.lab-plot")
-    expect(plots).to_have_count(3)
+    expect(plots).to_have_count(6)
     drawn = plots.evaluate_all("svgs => svgs.map(svg => svg.innerHTML)")
     assert not any("NaN" in markup or "Infinity" in markup for markup in drawn)
-    expect(plots.nth(2)).to_contain_text("The values lie too far apart to draw.")
+    for extreme in range(2, 6):
+        expect(plots.nth(extreme)).to_contain_text("These values are too far apart, or too close, to draw.")

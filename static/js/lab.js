@@ -93,14 +93,14 @@
     svg.dataset.name = widget.name;
     svg.setAttribute("aria-label", `${widget.ylabel || "y"} against ${widget.xlabel || "x"}`);
     if (!xs.length) return svg;
-    const spans = [Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)];
-    if (!spans.every(Number.isFinite)) {
-      svg.append(svgElement("text", { x: width / 2, y: height / 2, "text-anchor": "middle" }, "The values lie too far apart to draw."));
-      return svg;
-    }
     const xTicks = ticks(Math.min(...xs), Math.max(...xs), 6);
     const yTicks = ticks(Math.min(...ys), Math.max(...ys), 5);
     const [x0, x1, y0, y1] = [xTicks[0], xTicks.at(-1), yTicks[0], yTicks.at(-1)];
+    // Axes past the floats' range, or spans too small to divide by, have no scale to draw with.
+    if (![x1 - x0, y1 - y0].every((span) => Number.isFinite(span) && span > 0)) {
+      svg.append(svgElement("text", { x: width / 2, y: height / 2, "text-anchor": "middle" }, "These values are too far apart, or too close, to draw."));
+      return svg;
+    }
     const sx = (x) => left + ((x - x0) / (x1 - x0)) * (width - left - right);
     const sy = (y) => height - bottom - ((y - y0) / (y1 - y0)) * (height - top - bottom);
     for (const x of xTicks) {
