@@ -22,7 +22,7 @@ class SessionForm(forms.ModelForm):
         cleaned = super().clean()
         stored, typed = self.instance, services.SCHEDULE_FIELDS & set(self.changed_data)
         if (
-            stored.pk
+            not stored._state.adding
             and not typed
             and services.leaves_schedule(stored.state, cleaned.get("state", stored.state))
         ):
