@@ -79,6 +79,26 @@ def site_admin(db):
     return UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
 
 
+@pytest.fixture
+def admin_saves_after(monkeypatch):
+    """`admin_saves_after(Model, write)`: the model's admin runs `write`, as another request
+    would, once it has checked a posted form and before it saves it."""
+    from django.contrib import admin
+
+    def meanwhile(model, write):
+        model_admin = admin.site._registry[model]
+        save_form, pending = model_admin.save_form, [write]
+
+        def checked_then_written(request, form, change):
+            while pending:
+                pending.pop()()
+            return save_form(request, form, change)
+
+        monkeypatch.setattr(model_admin, "save_form", checked_then_written)
+
+    return meanwhile
+
+
 def pytest_terminal_summary(terminalreporter):
     """The contract test's figures (openevent/tests/test_contract.py), when it ran."""
     contract = sys.modules.get("openevent.tests.test_contract")

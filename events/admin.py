@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from accounts.permissions import is_site_admin
 from forms_builder import services as form_services
 from forms_builder.models import CustomForm
-from openevent.admin import DeleteThroughServiceMixin, HiddenIs404Mixin, StorableJSONField
+from openevent.admin import DeleteThroughServiceMixin, HiddenIs404Mixin, StorableJSONField, add_refusal
 from openevent.errors import DomainError
 
 from . import permissions, services
@@ -234,12 +234,15 @@ class EventChildAdmin(EventZoneMixin, HiddenIs404Mixin, DeleteThroughServiceMixi
 
         class CheckedForm(form):
             def validate_unique(self):
-                """A changed object's event is read-only here, but what is unique within its event
-                (a track's name) is checked all the same, as a form error."""
-                exclude = self._get_validation_exclusions() - {"event"}
+                """A changed object's event is read-only here, so the model's checks leave out what
+                is unique within its event (a track's name): it is checked all the same, as a form
+                error. An added object's event is a field: the model checked it all."""
+                exclude = self._get_validation_exclusions()
+                if "event" not in exclude:
+                    return super().validate_unique()
                 for validate in (self.instance.validate_unique, self.instance.validate_constraints):
                     try:
-                        validate(exclude=exclude)
+                        validate(exclude=exclude - {"event"})
                     except ValidationError as error:
                         self._update_errors(error)
 
@@ -264,10 +267,8 @@ class EventChildAdmin(EventZoneMixin, HiddenIs404Mixin, DeleteThroughServiceMixi
                 if not self.errors:
                     try:
                         check(request, stored, self.cleaned_data)
-                    except DomainError as error:
-                        self.add_error(None, str(error))
-                    except ValidationError as error:
-                        self.add_error(None, error)
+                    except (DomainError, ValidationError) as error:
+                        add_refusal(self, error)
 
         return CheckedForm
 

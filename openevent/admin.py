@@ -6,7 +6,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpResponseRedirect
@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from events.permissions import may_use_admin
+from openevent.errors import DomainError
 
 
 class OpenEventAdminSite(admin.AdminSite):
@@ -42,7 +43,7 @@ class OpenEventAdminSite(admin.AdminSite):
         """Every model admin, Django's own too, answers input the database cannot hold as bad input."""
         admin_class = admin_class or admin.ModelAdmin
         if not issubclass(admin_class, BadInputMixin):
-            admin_class = type(admin_class.__name__, (BadInputMixin, admin_class), {})
+            admin_class = type(admin_class.__name__, (BadInputMixin, RefusedSaveMixin, admin_class), {})
         super().register(model_or_iterable, admin_class, **options)
 
 
@@ -150,6 +151,48 @@ class BadInputMixin:
             )
             return None  # the changelist redirects to itself
         return super().response_action(request, queryset)
+
+
+def add_refusal(form, error: DomainError | ValidationError) -> None:
+    """Show a service's refusal on the form: beside the fields it names, above the form otherwise
+    (a field the form does not show, such as a change page's read-only event)."""
+    if isinstance(error, DomainError):
+        error = ValidationError(str(error))
+    if hasattr(error, "error_dict"):
+        by_field = {}
+        for name, messages in error.error_dict.items():
+            by_field.setdefault(name if name in form.fields else NON_FIELD_ERRORS, []).extend(messages)
+        error = ValidationError(by_field)
+    form.add_error(None, error)
+
+
+class RefusedSaveMixin:
+    """A save the service refuses, when it checks under its locks what another request changed
+    after the form was checked (a name taken meanwhile, an event's new dates), saves nothing and
+    shows the form again as posted, with the refusal: Django's admin lets it through as a 500."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (DomainError, ValidationError) as error:  # the admin's transaction is rolled back
+            if request.method != "POST" or hasattr(request, "refused_save"):
+                raise
+            request.refused_save = error
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        refusal = getattr(request, "refused_save", None)
+        if refusal is None:
+            return form
+
+        class RefusedForm(form):
+            def _post_clean(self):
+                super()._post_clean()
+                if not self.errors:  # checked again, the form may find the reason itself: said once
+                    add_refusal(self, refusal)
+
+        return RefusedForm
 
 
 class HiddenIs404Mixin:

@@ -1,4 +1,5 @@
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -10,6 +11,7 @@ from events.factories import EventFactory
 from events.models import Event, Role, RoleInvite, UsersEventsRoles
 from openevent.errors import NotFound
 from speakers.factories import SessionFactory
+from speakers.models import Session
 
 pytestmark = pytest.mark.django_db
 
@@ -441,3 +443,22 @@ def test_a_fields_position_past_what_the_column_holds_is_a_form_error(client, or
     assert response.status_code == 200
     t.refresh_from_db()
     assert t.position == 0
+
+
+def test_an_event_shortened_while_a_session_is_placed_past_its_new_end_is_a_form_error(
+    client, organizer, admin_saves_after
+):
+    event = EventFactory(owner=organizer)
+    session = SessionFactory(event=event, state="accepted")
+    late = {"starts_at": event.ends_at - timedelta(hours=1), "ends_at": event.ends_at}
+    admin_saves_after(Event, lambda: Session.objects.filter(pk=session.pk).update(**late))
+    client.force_login(organizer)
+    data = (
+        event_form(event)
+        | team_forms(event)
+        | {"ends_at_1": (event.ends_at - timedelta(hours=2)).strftime("%H:%M:%S")}
+    )
+    response = client.post(change_url(event), data)
+    assert response.status_code == 200
+    assert "is scheduled outside these dates" in str(response.context["adminform"].form.errors["ends_at"])
+    assert Event.objects.get(pk=event.pk).ends_at == event.ends_at

@@ -6,7 +6,7 @@ import pytest
 from events.factories import EventFactory
 from events.models import Event
 from speakers.factories import MicrolocationFactory, SessionFactory, SpeakerFactory
-from speakers.models import Session
+from speakers.models import Microlocation, Session, SessionType, Track
 
 pytestmark = pytest.mark.django_db
 
@@ -264,3 +264,55 @@ def test_a_session_in_the_hour_the_clocks_go_back_is_saved_with_its_times_as_the
     )
     assert retyped.status_code == 200
     assert "ambiguous" in str(retyped.context["adminform"].form.errors["ends_at"])
+
+
+# --- Saves refused by what another request wrote meanwhile --------------------------------------
+
+
+def test_a_session_placed_while_its_event_is_shortened_is_a_form_error(
+    client, user, placed, admin_saves_after
+):
+    """Another organizer ends the event at 15:00 after the form was checked: the service's check
+    under the event's lock refuses the 16:00 slot, and the page says so."""
+    admin_saves_after(
+        Session,
+        lambda: Event.objects.filter(pk=placed.event_id).update(
+            ends_at=datetime(2031, 3, 14, 15, tzinfo=SINGAPORE)
+        ),
+    )
+    client.force_login(user)
+    response = client.post(
+        f"/admin/speakers/session/{placed.pk}/change/",
+        session_form(placed, starts_at_1="16:00:00", ends_at_1="17:00:00"),
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "starts_at": ["The session must lie within the event's dates."]
+    }
+    placed.refresh_from_db()
+    assert placed.starts_at == datetime(2031, 3, 14, 10, tzinfo=SINGAPORE)
+
+
+@pytest.mark.parametrize(
+    ("model", "form"),
+    [
+        (Microlocation, {"name": "Hall B", "position": "0"}),
+        (SessionType, {"name": "Hall B", "length": "30"}),
+        (Track, {"name": "Hall B", "color": "#1d4ed8"}),
+    ],
+    ids=["room", "session type", "track"],
+)
+def test_a_name_taken_by_another_organizer_meanwhile_is_a_form_error(
+    client, user, admin_saves_after, model, form
+):
+    event = EventFactory(owner=user)
+    admin_saves_after(model, lambda: model.objects.create(event=event, **form))
+    client.force_login(user)
+    response = client.post(f"/admin/speakers/{model._meta.model_name}/add/", {"event": event.pk, **form})
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert [message for messages in errors.values() for message in messages] == [
+        f"{model._meta.verbose_name.capitalize()} with this Event and Name already exists."
+    ]
+    # Nothing posted is saved (nor, in this test's one transaction, the other organizer's row).
+    assert not model.objects.filter(event=event).exists()
