@@ -55,7 +55,7 @@ class SessionAdmin(EventChildAdmin):
         if not stored._state.adding and state and state not in services.allowed_states(request.user, stored):
             raise Forbidden(f'You cannot change a session state from "{stored.state}" to "{state}"')
         event = self.event_of_form(stored, cleaned)
-        if event is not None:  # the room is checked as the service will, its row locked until saved
+        if event is not None:  # the room is checked as the service will (under its lock) once saved
             placed = {name: cleaned.get(name) for name in services.SCHEDULE_FIELDS}
             services.check_room_is_free(Session(pk=stored.pk, event=event, **placed))
 

@@ -161,18 +161,20 @@ def _placed(actor: User, session: Session, changes: dict) -> dict:
 
 
 def _lock_events_dates(session: Session) -> None:
-    """A scheduled session is checked against its event's dates as they are now, which stay so
-    until it is saved: events.services.update_event takes the same lock to change them."""
+    """A scheduled session is checked against its event's dates and its room's other sessions as
+    they are now, which stay so until it is saved: its event's row is locked (after the session's
+    own, on every path), so the event's sessions are placed one after the other, and
+    events.services.update_event takes the same lock to change the dates."""
     if session.is_scheduled:
         session.event = Event.objects.select_for_update().get(pk=session.event_id)
 
 
 def check_room_is_free(session: Session) -> None:
-    """A room holds one session at a time. Its row is locked, so two sessions placed in it at
-    once are checked one after the other."""
+    """A room holds one session at a time. The services check with the event locked; the admin's
+    form checks without, and its save is checked again."""
     if session.microlocation_id is None or not session.is_scheduled:
         return
-    room = Microlocation.objects.select_for_update().get(pk=session.microlocation_id)
+    room = session.microlocation
     other = (
         Session.objects.filter(
             microlocation=room,

@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from accounts.factories import UserFactory
+from conftest import JSONClient
 from events import services as event_services
 from events.factories import EventFactory
 from events.models import Event, Role
@@ -315,3 +317,42 @@ def test_an_event_shrunk_while_a_session_is_placed_at_its_edge_never_strands_it(
         session.refresh_from_db()
         ends_at = Event.objects.get(pk=event.pk).ends_at
         assert session.ends_at is None or session.ends_at <= ends_at, f"round {round_number}"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers: PostgreSQL")
+def test_the_admin_and_the_api_placing_one_session_at_once_take_their_locks_in_one_order(
+    owner, event, room, admin_saves_after
+):
+    """An organizer places a session in the admin; between the admin's check of the form and its
+    save, another moves it through the API, in the same room. The API's request finishes first or
+    waits for the admin's: neither holds a lock the other waits for (a deadlock)."""
+    session = SessionFactory(event=event, title="Talk", state=Session.State.ACCEPTED)
+    answers = {}
+
+    def moved_through_the_api():
+        answers["api"] = place(JSONClient(), owner, session, starts_at=at(11), ends_at=at(12), room=room)
+        connection.close()
+
+    def api_request_meanwhile():
+        request = threading.Thread(target=moved_through_the_api)
+        request.start()
+        request.join(timeout=3)  # done, or waiting for a lock the admin holds
+
+    admin_saves_after(Session, api_request_meanwhile)
+    admin = Client()
+    admin.force_login(owner)
+    typed = {
+        "title": session.title,
+        "state": session.state,
+        "microlocation": room.pk,
+        "complex_field_values": "{}",
+        "starts_at_0": "2031-03-14",
+        "starts_at_1": "10:00:00",
+        "ends_at_0": "2031-03-14",
+        "ends_at_1": "10:30:00",
+    }
+    answers["admin"] = admin.post(f"/admin/speakers/session/{session.pk}/change/", typed)
+    assert (answers["admin"].status_code, answers["api"].status_code) == (302, 200), answers["api"].json()
+    session.refresh_from_db()
+    assert (session.starts_at, session.ends_at) == (at(10), at(10, 30))
