@@ -22,7 +22,7 @@ from openevent.admin import DeleteThroughServiceMixin, HiddenIs404Mixin, Storabl
 from openevent.errors import DomainError
 
 from . import permissions, services
-from .forms import TIMEZONE_CHOICES
+from .forms import TIMEZONE_CHOICES, typed_instant
 from .models import TIMEZONES, Event, EventTopic, Role, RoleInvite, Settings, UsersEventsRoles
 
 
@@ -34,12 +34,8 @@ class ZonedSplitDateTimeField(forms.SplitDateTimeField):
     stored: datetime | None = None  # set by the form from its initial value
 
     def compress(self, data_list):
-        if self.stored is not None and data_list and None not in data_list:
-            shown = self.stored.astimezone(timezone.get_current_timezone()).replace(
-                tzinfo=None, microsecond=0
-            )
-            if datetime.combine(*data_list).replace(microsecond=0) == shown:  # shown in whole seconds
-                return self.stored
+        if data_list and None not in data_list:
+            return typed_instant(datetime.combine(*data_list), timezone.get_current_timezone(), self.stored)
         return super().compress(data_list)
 
 
@@ -455,7 +451,9 @@ class EventAdmin(EventZoneMixin, HiddenIs404Mixin, DeleteThroughServiceMixin, ad
 
     def save_model(self, request, obj, form, change):
         if change:
-            services.update_event(request.user, obj)
+            services.update_event(
+                request.user, obj, **{name: form.cleaned_data[name] for name in form.changed_data}
+            )
         else:
             services.create_event(request.user, obj)
 

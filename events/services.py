@@ -53,17 +53,21 @@ def create_event(creator: User, event: Event) -> Event:
 
 
 def update_event(actor: User, event: Event, **changes) -> Event:
+    """Make `changes` to the event as it is now, so what another request changed since `event`
+    was read stays; returns the event saved."""
     if not permissions.is_event_admin(actor, event):
         raise Forbidden("Only the event's owner and organizers may change it.")
-    for field, value in changes.items():
-        setattr(event, field, value)
     with transaction.atomic():
         # The dates are checked against the scheduled sessions with the row locked, as sessions are
         # placed (speakers.services): a session placed meanwhile is seen, or waits for the new dates.
-        Event.objects.select_for_update().filter(pk=event.pk).first()
-        event.full_clean()
-        event.save()
-    return event
+        locked = Event.objects.select_for_update().filter(pk=event.pk).first()
+        if locked is None:
+            raise NotFound("The event no longer exists.")
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        locked.full_clean()
+        locked.save()
+    return locked
 
 
 def delete_event(actor: User, event: Event) -> None:

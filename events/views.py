@@ -60,7 +60,7 @@ def event_edit(request, pk):
     form = EventForm(request.POST or None, instance=event)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_event(request.user, form.instance)
+            services.update_event(request.user, event, **form.changes())
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -462,3 +462,13 @@ def test_an_event_shortened_while_a_session_is_placed_past_its_new_end_is_a_form
     assert response.status_code == 200
     assert "is scheduled outside these dates" in str(response.context["adminform"].form.errors["ends_at"])
     assert Event.objects.get(pk=event.pk).ends_at == event.ends_at
+
+
+def test_an_admin_edit_keeps_what_another_organizer_changed_meanwhile(client, organizer, admin_saves_after):
+    event = EventFactory(owner=organizer, description="Old words")
+    admin_saves_after(Event, lambda: Event.objects.filter(pk=event.pk).update(description="New words"))
+    client.force_login(organizer)
+    response = client.post(change_url(event), event_form(event) | team_forms(event) | {"name": "Renamed"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    event.refresh_from_db()
+    assert (event.name, event.description) == ("Renamed", "New words")

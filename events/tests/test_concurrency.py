@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 
 from accounts.factories import UserFactory
+from conftest import JSONClient
 from events import permissions, services
 from events.factories import EventFactory
 from events.models import EventUserObjectPermission, Role, UsersEventsRoles
@@ -72,3 +73,19 @@ def test_accepting_one_invite_twice_at_once_makes_one_role():
         at_once(accept, accept)
         assert UsersEventsRoles.objects.filter(user=invitee, event=event).count() == 1
         assert_in_step(invitee, event)
+
+
+def test_two_organizers_changing_different_fields_at_once_keep_both_changes():
+    owner = UserFactory()
+    event = EventFactory(owner=owner)
+    api = JSONClient().as_user(owner)
+
+    def patch(**attributes):
+        document = {"data": {"type": "event", "id": str(event.pk), "attributes": attributes}}
+        return lambda: api.patch(f"/v1/events/{event.pk}", document).status_code
+
+    for round_number in range(ROUNDS):
+        name, place = f"Renamed {round_number}", f"Hall {round_number}"
+        assert at_once(patch(name=name), patch(**{"location-name": place})) == [200, 200]
+        event.refresh_from_db()
+        assert (event.name, event.location_name) == (name, place), f"round {round_number}"

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -254,3 +254,68 @@ def test_every_page_has_a_favicon(client, db):
     assert '<link rel="icon" href="/static/favicon.svg"' in client.get("/").content.decode()
     response = client.get("/favicon.ico")
     assert (response.status_code, response.url) == (301, "/static/favicon.svg")
+
+
+# --- The edit page sends back what it showed --------------------------------------------------
+
+
+def shown_on_the_edit_page(client, event) -> dict:
+    """The edit page's form as a browser would send it back unchanged."""
+    form = client.get(f"/events/{event.pk}/edit/").context["form"]
+    values = {name: form[name].value() for name in form.fields}
+    return {
+        name: value.strftime("%Y-%m-%dT%H:%M") if hasattr(value, "strftime") else value
+        for name, value in values.items()
+        if value not in (None, False)
+    }
+
+
+def test_an_unchanged_edit_keeps_the_times_as_stored_also_in_the_hour_the_clocks_go_back(client, user):
+    """01:50 EST on 7 November 2027 comes after 01:50 EDT; the page shows both as 01:50, and the
+    seconds not at all. Sent back unchanged, the stored instants stay."""
+    new_york_times = {
+        "starts_at": datetime(2027, 11, 6, 13, 0, 30, tzinfo=UTC),  # 09:00:30 EDT
+        "ends_at": datetime(2027, 11, 7, 6, 50, tzinfo=UTC),  # 01:50 EST, the second one
+    }
+    event = EventFactory(owner=user, timezone="America/New_York", **new_york_times)
+    client.force_login(user)
+    response = client.post(
+        f"/events/{event.pk}/edit/", shown_on_the_edit_page(client, event) | {"name": "Renamed"}
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    event.refresh_from_db()
+    assert (event.name, event.starts_at, event.ends_at) == ("Renamed", *new_york_times.values())
+
+
+@pytest.mark.parametrize(
+    ("typed", "why"),
+    [
+        ("2027-11-07T01:30", "the clocks go back: it happens twice"),
+        ("2027-03-14T02:30", "the clocks skip it"),
+    ],
+)
+def test_a_time_typed_in_an_hour_the_clocks_change_is_a_form_error(client, user, typed, why):
+    event = EventFactory(owner=user, timezone="America/New_York")
+    client.force_login(user)
+    response = client.post(
+        f"/events/{event.pk}/edit/", shown_on_the_edit_page(client, event) | {"starts_at": typed}
+    )
+    assert response.status_code == 200, why
+    assert "it may be ambiguous or it may not exist" in response.context["form"].errors["starts_at"][0]
+
+
+def test_an_edit_keeps_what_another_organizer_changed_meanwhile(client, user, monkeypatch):
+    event = EventFactory(owner=user, description="Old words")
+    client.force_login(user)
+    shown = shown_on_the_edit_page(client, event)
+    update_event = services.update_event
+
+    def after_another_edit(actor, stale, **changes):
+        Event.objects.filter(pk=event.pk).update(description="New words", location_name="Hall 2")
+        return update_event(actor, stale, **changes)
+
+    monkeypatch.setattr(services, "update_event", after_another_edit)
+    response = client.post(f"/events/{event.pk}/edit/", shown | {"name": "Renamed"})
+    assert response.status_code == 302, response.context["form"].errors
+    event.refresh_from_db()
+    assert (event.name, event.description, event.location_name) == ("Renamed", "New words", "Hall 2")

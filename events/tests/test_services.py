@@ -283,3 +283,14 @@ def test_an_edit_counts_against_the_stored_invite_not_unsaved_changes(mailoutbox
     assert mailoutbox[-1].to == ["right@example.com"]
     with pytest.raises(NotFound):
         services.find_invite(old_token)
+
+
+def test_a_change_keeps_what_another_request_changed_since_the_event_was_read():
+    owner = UserFactory()
+    event = EventFactory(owner=owner, description="Old words")
+    stale = Event.objects.get(pk=event.pk)
+    services.update_event(owner, Event.objects.get(pk=event.pk), description="New words")
+    saved = services.update_event(owner, stale, name="Renamed")
+    event.refresh_from_db()
+    assert (event.name, event.description) == ("Renamed", "New words")
+    assert (saved.name, saved.description) == ("Renamed", "New words")
