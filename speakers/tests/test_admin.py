@@ -316,3 +316,24 @@ def test_a_name_taken_by_another_organizer_meanwhile_is_a_form_error(
     ]
     # Nothing posted is saved (nor, in this test's one transaction, the other organizer's row).
     assert not model.objects.filter(event=event).exists()
+
+
+def test_a_start_typed_in_the_hour_the_clocks_go_back_is_the_one_error(client, user):
+    new_york = ZoneInfo("America/New_York")
+    event = EventFactory(
+        owner=user,
+        timezone="America/New_York",
+        starts_at=datetime(2027, 11, 6, 9, tzinfo=new_york),
+        ends_at=datetime(2027, 11, 7, 18, tzinfo=new_york),
+    )
+    session = SessionFactory(event=event, title="Night owls", state="accepted")
+    night = {
+        "starts_at_0": "2027-11-07",
+        "starts_at_1": "01:30:00",
+        "ends_at_0": "2027-11-07",
+        "ends_at_1": "03:00:00",
+    }
+    client.force_login(user)
+    response = client.post(f"/admin/speakers/session/{session.pk}/change/", session_form(session, **night))
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["starts_at"]  # not "has a start and an end"
