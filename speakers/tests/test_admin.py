@@ -229,18 +229,26 @@ def test_the_speaker_list_filters_by_their_sessions_state_and_track(client, user
     assert sorted(listed("")) == ["Ada", "Bea"]
 
 
-def test_a_session_in_the_hour_the_clocks_go_back_is_saved_with_its_times_as_they_were(client, user):
-    """01:30 EDT to 01:45 EST: both wall times happen twice that night. Shown unchanged, they keep
-    their instants; typed anew, such a time is refused (which of the two is meant?)."""
+@pytest.fixture
+def autumn_night(user):
+    """An event in New York over the night its clocks go back, 7 November 2027 (01:00 to 02:00
+    happens twice)."""
     new_york = ZoneInfo("America/New_York")
-    event = EventFactory(
+    return EventFactory(
         owner=user,
         timezone="America/New_York",
         starts_at=datetime(2027, 11, 6, 9, tzinfo=new_york),
         ends_at=datetime(2027, 11, 7, 18, tzinfo=new_york),
     )
+
+
+def test_a_session_in_the_hour_the_clocks_go_back_is_saved_with_its_times_as_they_were(
+    client, user, autumn_night
+):
+    """01:30 EDT to 01:45 EST: both wall times happen twice that night. Shown unchanged, they keep
+    their instants; typed anew, such a time is refused (which of the two is meant?)."""
     session = SessionFactory(
-        event=event,
+        event=autumn_night,
         title="Night owls",
         state="accepted",
         starts_at=datetime(2027, 11, 7, 5, 30, tzinfo=UTC),
@@ -318,15 +326,8 @@ def test_a_name_taken_by_another_organizer_meanwhile_is_a_form_error(
     assert not model.objects.filter(event=event).exists()
 
 
-def test_a_start_typed_in_the_hour_the_clocks_go_back_is_the_one_error(client, user):
-    new_york = ZoneInfo("America/New_York")
-    event = EventFactory(
-        owner=user,
-        timezone="America/New_York",
-        starts_at=datetime(2027, 11, 6, 9, tzinfo=new_york),
-        ends_at=datetime(2027, 11, 7, 18, tzinfo=new_york),
-    )
-    session = SessionFactory(event=event, title="Night owls", state="accepted")
+def test_a_start_typed_in_the_hour_the_clocks_go_back_is_the_one_error(client, user, autumn_night):
+    session = SessionFactory(event=autumn_night, title="Night owls", state="accepted")
     night = {
         "starts_at_0": "2027-11-07",
         "starts_at_1": "01:30:00",
