@@ -6,6 +6,8 @@ from django import forms
 from django.forms.utils import from_current_timezone
 from django.utils import timezone
 
+from openevent.forms import MultilineField
+
 from .models import TIMEZONES, Event
 
 LOCAL_DATETIME = "%Y-%m-%dT%H:%M"
@@ -58,6 +60,7 @@ class EventForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 6}),
         }
         labels = {"starts_at": "Starts", "ends_at": "Ends", "location_name": "Location"}
+        field_classes = {"description": MultilineField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -19,6 +19,7 @@ from accounts.models import User
 from events import permissions as event_permissions
 from events.models import Event
 from openevent.errors import Conflict, Forbidden, PartsInvalid
+from openevent.forms import MultilineField
 from openevent.validators import NO_CONTROL_CHARACTERS
 
 from .models import CustomForm
@@ -122,7 +123,7 @@ def _form_field(field: CustomForm) -> forms.Field:
     text = {**common, "validators": [NO_CONTROL_CHARACTERS]}
     choices = [(option, option) for option in field.options]
     if field.field_type == Type.PARAGRAPH:
-        return forms.CharField(max_length=10_000, widget=forms.Textarea, **text)
+        return MultilineField(max_length=10_000, **text)
     if field.field_type == Type.EMAIL:
         return forms.EmailField(max_length=254, **common)
     if field.field_type == Type.NUMBER:

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from events.permissions import may_use_admin
 from openevent.errors import DomainError
+from openevent.forms import MultilineField
 
 
 class OpenEventAdminSite(admin.AdminSite):
@@ -134,6 +135,8 @@ class BadInputMixin:
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if isinstance(db_field, models.JSONField):
             kwargs.setdefault("form_class", StorableJSONField)
+        elif isinstance(db_field, models.TextField):
+            kwargs.setdefault("form_class", MultilineField)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):

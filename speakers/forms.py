@@ -1,5 +1,7 @@
 from django import forms
 
+from openevent.forms import MultilineField
+
 from .models import Session, Speaker, Track
 
 
@@ -11,6 +13,7 @@ class SessionProposalForm(forms.ModelForm):
             "short_abstract": forms.Textarea(attrs={"rows": 3}),
             "long_abstract": forms.Textarea(attrs={"rows": 8}),
         }
+        field_classes = {"short_abstract": MultilineField, "long_abstract": MultilineField}
 
     def __init__(self, *args, event, **kwargs):
         super().__init__(*args, **kwargs)
@@ -27,4 +30,5 @@ class SpeakerProfileForm(forms.ModelForm):
         model = Speaker
         fields = ["name", "email", "organisation", "short_biography", "website", "photo_url"]
         widgets = {"short_biography": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"short_biography": MultilineField}
         labels = {"name": "Your name as it should appear", "photo_url": "Photo URL"}

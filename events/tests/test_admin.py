@@ -472,3 +472,15 @@ def test_an_admin_edit_keeps_what_another_organizer_changed_meanwhile(client, or
     assert response.status_code == 302, response.context["adminform"].form.errors
     event.refresh_from_db()
     assert (event.name, event.description) == ("Renamed", "New words")
+
+
+def test_the_admin_keeps_a_textareas_line_breaks_as_the_api_does(client, organizer):
+    event = EventFactory(owner=organizer, description="")
+    longest = "\n".join(["A line of the programme."] * 800)
+    longest += "x" * (20_000 - len(longest))
+    client.force_login(organizer)
+    typed = event_form(event) | team_forms(event) | {"description": longest.replace("\n", "\r\n")}
+    response = client.post(change_url(event), typed)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    event.refresh_from_db()
+    assert event.description == longest

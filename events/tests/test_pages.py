@@ -319,3 +319,16 @@ def test_an_edit_keeps_what_another_organizer_changed_meanwhile(client, user, mo
     assert response.status_code == 302, response.context["form"].errors
     event.refresh_from_db()
     assert (event.name, event.description, event.location_name) == ("Renamed", "New words", "Hall 2")
+
+
+def test_a_description_at_its_longest_is_saved_again_as_a_browser_sends_it(client, user):
+    """Browsers send a textarea's line breaks as CRLF; the API took them as LF, one character each."""
+    longest = "\n".join(["A line of the programme."] * 800)
+    longest += "x" * (20_000 - len(longest))
+    event = EventFactory(owner=user, description=longest)
+    client.force_login(user)
+    sent = shown_on_the_edit_page(client, event) | {"description": longest.replace("\n", "\r\n")}
+    response = client.post(f"/events/{event.pk}/edit/", sent)
+    assert response.status_code == 302, response.context["form"].errors
+    event.refresh_from_db()
+    assert event.description == longest

@@ -186,7 +186,7 @@ def asking(event):
     [
         ("text", "Ada", "Ada"),
         ("paragraph", "Line one\nline two", "Line one\nline two"),
-        ("paragraph", "Tab\tand\r\nnew line", "Tab\tand\r\nnew line"),
+        ("paragraph", "Tab\tand\r\nnew line", "Tab\tand\nnew line"),  # a line break as a browser sends it
         ("email", "ada@example.com", "ada@example.com"),
         ("number", 42, 42),
         ("number", 1.5, 1.5),
@@ -286,6 +286,13 @@ def test_the_longest_answer_of_each_type_can_be_stored(asking):
     }
 
     validate_storable_json(services.clean_answers(asking, "attendee", longest))
+
+
+def test_a_paragraph_at_its_longest_is_taken_again_as_a_browser_sends_it(asking):
+    """Stored with LF (as the API takes it), sent back from a page with CRLF: one character each."""
+    longest = "\n".join(["p" * 99] * 100)
+    sent = {"my-paragraph": longest.replace("\n", "\r\n")}
+    assert services.clean_answers(asking, "attendee", sent)["my-paragraph"] == longest
 
 
 def test_a_question_called_field_order_is_asked_like_any_other(event):
