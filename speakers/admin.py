@@ -21,13 +21,9 @@ class SessionForm(forms.ModelForm):
     def _update_errors(self, errors):
         """A time the form refused leaves the stored one in its place, so the model's checks of the
         slot (a start and an end, in order, within the event) say nothing of what was typed."""
-        if {"starts_at", "ends_at"} & self.errors.keys() and hasattr(errors, "error_dict"):
+        if SLOT_TIMES & self.errors.keys() and hasattr(errors, "error_dict"):
             errors = ValidationError(
-                {
-                    name: items
-                    for name, items in errors.error_dict.items()
-                    if name not in {"starts_at", "ends_at"}
-                }
+                {name: items for name, items in errors.error_dict.items() if name not in SLOT_TIMES}
             )
         super()._update_errors(errors)
 
