@@ -2,6 +2,7 @@
 
 import json
 import sys
+from html.parser import HTMLParser
 
 import pytest
 from django.core.cache import cache
@@ -48,6 +49,64 @@ class JSONClient(APIClient):
 
         self.credentials(HTTP_AUTHORIZATION=f"JWT {issue_tokens(user)['access_token']}")
         return self
+
+
+class _SentForm(HTMLParser):
+    """What a browser sends for the page's first <form method="post"> that posts to the page
+    itself: its inputs' values (of checked boxes only), each select's chosen option (or its
+    first) and each textarea's text, its line breaks as CRLF."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.data, self.state = [], "before"  # before, in or after the form
+        self.select = self.textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and self.state == "before" and attrs.get("method", "").lower() == "post":
+            self.state = "in" if not attrs.get("action") else "before"  # the one posting to its page
+        if self.state != "in" or "disabled" in attrs:
+            return
+        kind, name = attrs.get("type", "text"), attrs.get("name")
+        if tag == "input" and name and kind not in ("submit", "button", "file", "image"):
+            if kind not in ("checkbox", "radio") or "checked" in attrs:
+                self.data.append([name, attrs.get("value", "on" if kind in ("checkbox", "radio") else "")])
+        elif tag == "select" and name:
+            self.select = {"name": name, "first": None, "chosen": []}
+        elif tag == "option" and self.select is not None:
+            value = attrs.get("value", "")
+            self.select["first"] = value if self.select["first"] is None else self.select["first"]
+            if "selected" in attrs:
+                self.select["chosen"].append(value)
+        elif tag == "textarea" and name:
+            self.textarea = [name, ""]
+
+    def handle_data(self, data):
+        if self.textarea is not None:
+            self.textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self.state == "in":
+            self.state = "after"
+        elif tag == "select" and self.select is not None:
+            chosen = self.select["chosen"] or [self.select["first"]] * (self.select["first"] is not None)
+            self.data += [[self.select["name"], value] for value in chosen]
+            self.select = None
+        elif tag == "textarea" and self.textarea is not None:
+            name, text = self.textarea
+            text = text.removeprefix("\n")  # the newline after <textarea> is not its text
+            self.data.append([name, text.replace("\r\n", "\n").replace("\n", "\r\n")])  # sent as CRLF
+            self.textarea = None
+
+
+def form_as_sent(page: str) -> dict:
+    """The page's post form as a browser sends it unchanged: `{name: value or [values]}`."""
+    parser = _SentForm()
+    parser.feed(page)
+    sent = {}
+    for name, value in parser.data:
+        sent.setdefault(name, []).append(value)
+    return {name: values[0] if len(values) == 1 else values for name, values in sent.items()}
 
 
 @pytest.fixture

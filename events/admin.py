@@ -20,9 +20,10 @@ from forms_builder import services as form_services
 from forms_builder.models import CustomForm
 from openevent.admin import DeleteThroughServiceMixin, HiddenIs404Mixin, StorableJSONField, add_refusal
 from openevent.errors import DomainError
+from openevent.forms import TimesCheckedTogetherMixin, show_initial_values
 
 from . import permissions, services
-from .forms import TIMEZONE_CHOICES, typed_instant
+from .forms import TIMEZONE_CHOICES, changed_fields, typed_instant
 from .models import TIMEZONES, Event, EventTopic, Role, RoleInvite, Settings, UsersEventsRoles
 
 
@@ -55,14 +56,14 @@ class EventZoneMixin:
         events = permissions.administered_events(request.user).filter(pk=event)
         return events.values_list("timezone", flat=True).first()
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        zone = None
+    def form_zone(self, request, object_id) -> str | None:
+        """The zone the form's times are shown and read in."""
         if object_id is not None:
-            obj = self.get_object(request, unquote(object_id))
-            zone = self.event_of(obj).timezone
-        elif request.method == "POST":
-            zone = self.posted_zone(request)
-        request.event_zone = zone
+            return self.event_of(self.get_object(request, unquote(object_id))).timezone
+        return self.posted_zone(request) if request.method == "POST" else None
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        zone = request.event_zone = self.form_zone(request, object_id)
         with timezone.override(zone and ZoneInfo(zone)):  # rendered within: the widgets show local times
             response = super().changeform_view(request, object_id, form_url, extra_context)
             return response.render() if hasattr(response, "render") else response
@@ -73,6 +74,8 @@ class EventZoneMixin:
         class ZonedForm(form):
             def __init__(self, *args, **kwargs):
                 super().__init__(*args, **kwargs)
+                if self.instance.pk is not None:
+                    show_initial_values(self)  # changed_data: what the user changed on the page
                 for name, field in self.fields.items():
                     if isinstance(field, ZonedSplitDateTimeField):
                         field.stored = self.initial.get(name)
@@ -376,8 +379,13 @@ class CustomFormInline(TeamInline):
         return self._may_manage(request, obj)
 
 
+class EventAdminForm(TimesCheckedTogetherMixin, forms.ModelForm):
+    pass
+
+
 @admin.register(Event)
 class EventAdmin(EventZoneMixin, HiddenIs404Mixin, DeleteThroughServiceMixin, admin.ModelAdmin):
+    form = EventAdminForm
     delete_service = staticmethod(services.delete_event)
     list_display = ["name", "state", "starts_at", "ends_at", "location_name", "event_topic"]
     list_filter = ["state", "event_topic"]
@@ -395,6 +403,12 @@ class EventAdmin(EventZoneMixin, HiddenIs404Mixin, DeleteThroughServiceMixin, ad
     def posted_zone(self, request) -> str | None:
         zone = request.POST.get("timezone")
         return zone if zone in TIMEZONES else None
+
+    def form_zone(self, request, object_id) -> str | None:
+        """An event's times are read in the zone chosen with them, as on its edit page."""
+        return (request.method == "POST" and self.posted_zone(request)) or super().form_zone(
+            request, object_id
+        )
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "timezone":
@@ -451,9 +465,7 @@ class EventAdmin(EventZoneMixin, HiddenIs404Mixin, DeleteThroughServiceMixin, ad
 
     def save_model(self, request, obj, form, change):
         if change:
-            services.update_event(
-                request.user, obj, **{name: form.cleaned_data[name] for name in form.changed_data}
-            )
+            services.update_event(request.user, obj, **changed_fields(form))
         else:
             services.create_event(request.user, obj)
 

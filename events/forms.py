@@ -6,7 +6,7 @@ from django import forms
 from django.forms.utils import from_current_timezone
 from django.utils import timezone
 
-from openevent.forms import MultilineField
+from openevent.forms import MultilineField, TimesCheckedTogetherMixin, show_initial_values
 
 from .models import TIMEZONES, Event
 
@@ -29,7 +29,43 @@ def typed_instant(
         return from_current_timezone(typed)
 
 
-class EventForm(forms.ModelForm):
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=LOCAL_DATETIME)
+
+
+class HiddenLocalDateTimeInput(LocalDateTimeInput):
+    input_type = "hidden"
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A wall-clock time as a datetime-local input sends it, to the minute or the second and with
+    no offset: naive, for the form to read in the event's zone."""
+
+    widget = LocalDateTimeInput
+    hidden_widget = HiddenLocalDateTimeInput
+    input_formats = [LOCAL_DATETIME, f"{LOCAL_DATETIME}:%S"]
+
+    def to_python(self, value):
+        if value in self.empty_values or isinstance(value, datetime):
+            return value or None
+        return forms.fields.BaseTemporalField.to_python(self, value)  # the input formats alone
+
+
+TIMES = ("starts_at", "ends_at")
+
+
+def changed_fields(form) -> dict:
+    """What the user changed on an event's form (which shows its initial values hidden:
+    openevent.forms.show_initial_values), for events.services.update_event. A new time zone
+    reads both times anew in it."""
+    names = set(form.changed_data) | (set(TIMES) if "timezone" in form.changed_data else set())
+    return {name: form.cleaned_data[name] for name in names}
+
+
+class EventForm(TimesCheckedTogetherMixin, forms.ModelForm):
     """Start and end are typed as wall-clock times in the event's own time zone."""
 
     timezone = forms.ChoiceField(
@@ -54,46 +90,41 @@ class EventForm(forms.ModelForm):
             "can_pay_by_paypal",
             "can_pay_onsite",
         ]
-        widgets = {
-            "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_DATETIME),
-            "ends_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_DATETIME),
-            "description": forms.Textarea(attrs={"rows": 6}),
-        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 6})}
         labels = {"starts_at": "Starts", "ends_at": "Ends", "location_name": "Location"}
-        field_classes = {"description": MultilineField}
+        field_classes = {
+            "starts_at": LocalDateTimeField,
+            "ends_at": LocalDateTimeField,
+            "description": MultilineField,
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.stored = copy.copy(self.instance)  # as the page shows it, before the typed values are put on it
+        self.stored = copy.copy(self.instance)  # before the typed values are put on it
         if self.instance.pk:
+            show_initial_values(self)
             zone = zoneinfo.ZoneInfo(self.instance.timezone)
-            for field in ("starts_at", "ends_at"):
+            for field in TIMES:
                 self.initial[field] = getattr(self.instance, field).astimezone(zone).replace(tzinfo=None)
 
     def clean(self):
         """The times are read in the chosen zone; shown in the stored zone and sent back unchanged,
-        they keep their instants."""
+        they keep their instants. Without a zone they are not read at all."""
         cleaned = super().clean()
-        if cleaned.get("timezone") in TIMEZONES:
-            zone = zoneinfo.ZoneInfo(cleaned["timezone"])
-            unmoved = self.instance.pk and cleaned["timezone"] == self.stored.timezone
-            for field in ("starts_at", "ends_at"):
-                if cleaned.get(field):
-                    stored = getattr(self.stored, field) if unmoved else None
-                    try:
-                        cleaned[field] = typed_instant(
-                            timezone.make_naive(cleaned[field]), zone, stored, to_the_minute=True
-                        )
-                    except forms.ValidationError as error:
-                        self.add_error(field, error)
+        zone = zoneinfo.ZoneInfo(cleaned["timezone"]) if cleaned.get("timezone") in TIMEZONES else None
+        unmoved = self.instance.pk and zone is not None and cleaned["timezone"] == self.stored.timezone
+        for field in TIMES:
+            if cleaned.get(field) is None:
+                continue
+            if zone is None:
+                del cleaned[field]
+                continue
+            stored = getattr(self.stored, field) if unmoved else None
+            try:
+                cleaned[field] = typed_instant(cleaned[field], zone, stored, to_the_minute=True)
+            except forms.ValidationError as error:
+                self.add_error(field, error)  # which takes it out of cleaned_data
         return cleaned
-
-    def changes(self) -> dict:
-        """What the user changed, for events.services.update_event: the fields whose value is not
-        the one the page showed."""
-        return {
-            name: value for name, value in self.cleaned_data.items() if value != getattr(self.stored, name)
-        }
 
 
 class EventSearchForm(forms.Form):

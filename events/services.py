@@ -55,14 +55,14 @@ def create_event(creator: User, event: Event) -> Event:
 def update_event(actor: User, event: Event, **changes) -> Event:
     """Make `changes` to the event as it is now, so what another request changed since `event`
     was read stays; returns the event saved."""
-    if not permissions.is_event_admin(actor, event):
-        raise Forbidden("Only the event's owner and organizers may change it.")
     with transaction.atomic():
         # The dates are checked against the scheduled sessions with the row locked, as sessions are
         # placed (speakers.services): a session placed meanwhile is seen, or waits for the new dates.
         locked = Event.objects.select_for_update().filter(pk=event.pk).first()
         if locked is None:
             raise NotFound("The event no longer exists.")
+        if not permissions.is_event_admin(actor, locked):
+            raise Forbidden("Only the event's owner and organizers may change it.")
         for field, value in changes.items():
             setattr(locked, field, value)
         locked.full_clean()

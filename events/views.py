@@ -7,10 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from openevent.errors import DomainError, Forbidden
+from openevent.errors import DomainError, Forbidden, NotFound
 
 from . import permissions, services
-from .forms import EventForm, EventSearchForm, InviteAnswerForm
+from .forms import EventForm, EventSearchForm, InviteAnswerForm, changed_fields
 from .models import Event, RoleInvite, UsersEventsRoles
 
 EVENTS_PER_PAGE = 12
@@ -60,9 +60,13 @@ def event_edit(request, pk):
     form = EventForm(request.POST or None, instance=event)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_event(request.user, event, **form.changes())
+            services.update_event(request.user, event, **changed_fields(form))
         except ValidationError as error:
             form.add_error(None, error)
+        except NotFound as error:  # deleted meanwhile
+            raise Http404(str(error)) from error
+        except Forbidden as error:  # no longer on its team
+            raise PermissionDenied(str(error)) from error
         else:
             messages.success(request, "The event is saved.")
             return redirect("events:detail", pk=event.pk)

@@ -10,23 +10,13 @@ from events import permissions as event_permissions
 from events.admin import EventChildAdmin
 from forms_builder.models import CustomForm
 from openevent.errors import DomainError, Forbidden
+from openevent.forms import TimesCheckedTogetherMixin
 
 from . import permissions, services
 from .models import Microlocation, Session, SessionType, Speaker, Sponsor, Track
 
-SLOT_TIMES = frozenset({"starts_at", "ends_at"})
 
-
-class SessionForm(forms.ModelForm):
-    def _update_errors(self, errors):
-        """A time the form refused leaves the stored one in its place, so the model's checks of the
-        slot (a start and an end, in order, within the event) say nothing of what was typed."""
-        if SLOT_TIMES & self.errors.keys() and hasattr(errors, "error_dict"):
-            errors = ValidationError(
-                {name: items for name, items in errors.error_dict.items() if name not in SLOT_TIMES}
-            )
-        super()._update_errors(errors)
-
+class SessionForm(TimesCheckedTogetherMixin, forms.ModelForm):
     def clean(self):
         """A session moved out of the accepted and confirmed ones leaves the schedule, as the service
         takes it off, unless the organizer typed a new slot for it too."""
