@@ -108,16 +108,14 @@ class EventForm(TimesCheckedTogetherMixin, forms.ModelForm):
                 self.initial[field] = getattr(self.instance, field).astimezone(zone).replace(tzinfo=None)
 
     def clean(self):
-        """The times are read in the chosen zone; shown in the stored zone and sent back unchanged,
-        they keep their instants. Without a zone they are not read at all."""
+        """The times are read in the chosen zone (in UTC while it is refused, for the rest of the
+        form to be checked); shown in the stored zone and sent back unchanged, they keep their
+        instants."""
         cleaned = super().clean()
-        zone = zoneinfo.ZoneInfo(cleaned["timezone"]) if cleaned.get("timezone") in TIMEZONES else None
-        unmoved = self.instance.pk and zone is not None and cleaned["timezone"] == self.stored.timezone
+        chosen = cleaned.get("timezone") if cleaned.get("timezone") in TIMEZONES else "UTC"
+        zone, unmoved = zoneinfo.ZoneInfo(chosen), self.instance.pk and chosen == self.stored.timezone
         for field in TIMES:
             if cleaned.get(field) is None:
-                continue
-            if zone is None:
-                del cleaned[field]
                 continue
             stored = getattr(self.stored, field) if unmoved else None
             try:
