@@ -58,7 +58,7 @@ def update_event(actor: User, event: Event, **changes) -> Event:
     with transaction.atomic():
         # The dates are checked against the scheduled sessions with the row locked, as sessions are
         # placed (speakers.services): a session placed meanwhile is seen, or waits for the new dates.
-        locked = Event.objects.select_for_update().filter(pk=event.pk).first()
+        locked = Event.objects.select_for_update(no_key=True).filter(pk=event.pk).first()
         if locked is None:
             raise NotFound("The event no longer exists.")
         if not permissions.is_event_admin(actor, locked):
@@ -135,7 +135,7 @@ def save_new_topic(actor: User, topic: EventTopic) -> EventTopic:
 def _lock(event: Event) -> None:
     """Take the event's row lock: its team changes one at a time, so role rows and the
     guardian permissions derived from them cannot drift apart under concurrent requests."""
-    Event.objects.select_for_update().filter(pk=event.pk).exists()
+    Event.objects.select_for_update(no_key=True).filter(pk=event.pk).exists()
 
 
 def _sync_permissions(user: User, event: Event) -> None:

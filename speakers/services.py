@@ -88,7 +88,9 @@ def update_session(actor: User, session: Session, **changes) -> Session:
         )
     with transaction.atomic():
         locked = (
-            Session.objects.select_for_update(of=("self",))  # the session's row, not its room's or type's
+            # The session's row, not its room's or type's; FOR NO KEY UPDATE, which the checks of the
+            # rows that link to it (a speaker's, at their commit) do not wait for.
+            Session.objects.select_for_update(of=("self",), no_key=True)
             .select_related("event", "microlocation", "session_type")
             .get(pk=session.pk)
         )
@@ -164,9 +166,10 @@ def _lock_events_dates(session: Session) -> None:
     """A scheduled session is checked against its event's dates and its room's other sessions as
     they are now, which stay so until it is saved: its event's row is locked (after the session's
     own, on every path), so the event's sessions are placed one after the other, and
-    events.services.update_event takes the same lock to change the dates."""
+    events.services.update_event takes the same lock to change the dates. FOR NO KEY UPDATE:
+    the rows that refer to the event (a speaker's) are checked at their commit without waiting."""
     if session.is_scheduled:
-        session.event = Event.objects.select_for_update().get(pk=session.event_id)
+        session.event = Event.objects.select_for_update(no_key=True).get(pk=session.event_id)
 
 
 def check_room_is_free(session: Session) -> None:
@@ -292,7 +295,11 @@ def update_speaker(
     someone else's drafts, stay as they are. The changes apply to the row as it is now, locked,
     so that nothing written since `speaker` was read is lost."""
     with transaction.atomic():
-        locked = Speaker.objects.select_for_update().select_related("event").get(pk=speaker.pk)
+        locked = (
+            Speaker.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("event")
+            .get(pk=speaker.pk)
+        )
         if not permissions.can_change_speaker(actor, locked):
             raise Forbidden(
                 "Only the speaker, who added them, and the event's organizers may change a speaker."

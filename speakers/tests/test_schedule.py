@@ -20,7 +20,7 @@ from events.models import Event, Role
 from openevent.errors import Forbidden
 from speakers import services
 from speakers.factories import MicrolocationFactory, SessionFactory, SessionTypeFactory, SpeakerFactory
-from speakers.models import Session
+from speakers.models import Session, Speaker
 
 pytestmark = pytest.mark.django_db
 
@@ -356,3 +356,36 @@ def test_the_admin_and_the_api_placing_one_session_at_once_take_their_locks_in_o
     assert (answers["admin"].status_code, answers["api"].status_code) == (302, 200), answers["api"].json()
     session.refresh_from_db()
     assert (session.starts_at, session.ends_at) == (at(10), at(10, 30))
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers: PostgreSQL")
+def test_a_speakers_sessions_linked_while_one_is_placed_never_deadlock(owner, event, room):
+    """Linking a speaker to sessions checks their rows (and the event's) at commit; placing a
+    session locks its row, then the event's: the locks taken must not wait for each other."""
+    sessions = [
+        SessionFactory(event=event, title=f"Talk {n}", state=Session.State.ACCEPTED) for n in range(6)
+    ]
+    speaker = SpeakerFactory(event=event, name="Ada", sessions=[])
+    for round_number in range(40):
+        moved = sessions[round_number % len(sessions)]
+        at_once(
+            partial(
+                services.update_speaker,
+                owner,
+                speaker,
+                sessions[: 1 + round_number % 6],
+                name=f"Ada {round_number}",
+            ),
+            partial(
+                services.update_session,
+                owner,
+                moved,
+                starts_at=at(10 + round_number % 6),
+                ends_at=at(11 + round_number % 6),
+                microlocation=room,
+            ),
+            partial(
+                services.create_speaker, owner, Speaker(event=event, name=f"Bea {round_number}"), sessions
+            ),
+        )
