@@ -19,6 +19,7 @@ from accounts.permissions import is_site_admin
 from accounts.services import mark_verified
 from openevent import ratelimit
 from openevent.errors import Conflict, Forbidden, NotFound
+from openevent.locks import lock_row
 from openevent.mail import send_templated_mail
 from openevent.tokens import hash_token, new_token
 
@@ -58,9 +59,7 @@ def update_event(actor: User, event: Event, **changes) -> Event:
     with transaction.atomic():
         # The dates are checked against the scheduled sessions with the row locked, as sessions are
         # placed (speakers.services): a session placed meanwhile is seen, or waits for the new dates.
-        locked = Event.objects.select_for_update(no_key=True).filter(pk=event.pk).first()
-        if locked is None:
-            raise NotFound("The event no longer exists.")
+        locked = lock_row(Event.objects, event.pk, "event")
         if not permissions.is_event_admin(actor, locked):
             raise Forbidden("Only the event's owner and organizers may change it.")
         for field, value in changes.items():

@@ -38,6 +38,7 @@ from forms_builder import services as forms_services
 from forms_builder.models import CustomForm
 from openevent import ratelimit
 from openevent.errors import Conflict, Forbidden, NotFound
+from openevent.locks import lock_row
 from openevent.mail import send_templated_mail
 
 from . import payments
@@ -175,7 +176,7 @@ def update_attendee(actor: User, attendee: Attendee, **changes) -> Attendee:
     The changes apply to the row as it is now, locked, so that nothing written since `attendee`
     was read is lost."""
     with transaction.atomic():
-        locked = Attendee.objects.select_for_update().select_related("event").get(pk=attendee.pk)
+        locked = lock_row(Attendee.objects.select_related("event"), attendee.pk, "attendee")
         if not _may_change_attendee(actor, locked):
             raise Forbidden("Only who added the attendee and the event's organizers may change it.")
         if locked.order_id and not event_permissions.is_event_admin(actor, locked.event):

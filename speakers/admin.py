@@ -63,7 +63,7 @@ class SessionAdmin(EventChildAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             changes = {field: form.cleaned_data[field] for field in form.changed_data}
-            services.update_session(request.user, Session.objects.get(pk=obj.pk), **changes)
+            services.update_session(request.user, obj, **changes)  # judged on the session as stored
         else:
             services.create_session(request.user, obj)
 

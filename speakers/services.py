@@ -16,6 +16,7 @@ from events.models import Event
 from forms_builder import services as forms_services
 from forms_builder.models import CustomForm
 from openevent.errors import Conflict, Forbidden, NotFound
+from openevent.locks import lock_row
 from openevent.mail import send_templated_mail
 
 from . import permissions
@@ -82,18 +83,15 @@ def create_session(actor: User, session: Session) -> Session:
 
 
 def update_session(actor: User, session: Session, **changes) -> Session:
-    if not permissions.can_change_session(actor, session):
-        raise Forbidden(
-            "Only the session's submitter and, once it is sent in, the event's organizers may change it."
-        )
+    """Make `changes` to the session as it is now; who may is judged on it as stored."""
     with transaction.atomic():
-        locked = (
-            # The session's row, not its room's or type's; FOR NO KEY UPDATE, which the checks of the
-            # rows that link to it (a speaker's, at their commit) do not wait for.
-            Session.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("event", "microlocation", "session_type")
-            .get(pk=session.pk)
+        locked = lock_row(
+            Session.objects.select_related("event", "microlocation", "session_type"), session.pk, "session"
         )
+        if not permissions.can_change_session(actor, locked):
+            raise Forbidden(
+                "Only the session's submitter and, once it is sent in, the event's organizers may change it."
+            )
         new_state = changes.pop("state", locked.state)
         if new_state not in allowed_states(actor, locked):
             raise Forbidden(f'You cannot change a session state from "{locked.state}" to "{new_state}"')
@@ -295,11 +293,7 @@ def update_speaker(
     someone else's drafts, stay as they are. The changes apply to the row as it is now, locked,
     so that nothing written since `speaker` was read is lost."""
     with transaction.atomic():
-        locked = (
-            Speaker.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("event")
-            .get(pk=speaker.pk)
-        )
+        locked = lock_row(Speaker.objects.select_related("event"), speaker.pk, "speaker")
         if not permissions.can_change_speaker(actor, locked):
             raise Forbidden(
                 "Only the speaker, who added them, and the event's organizers may change a speaker."

@@ -9,6 +9,8 @@ from django.utils.timezone import now
 
 from events.factories import EventFactory
 from events.models import Event
+from openevent.errors import NotFound
+from orders import services
 from orders.factories import AttendeeFactory, DiscountCodeFactory, OrderFactory, TicketFactory
 from orders.models import Attendee, DiscountCode, Ticket
 
@@ -269,6 +271,13 @@ def test_an_ordered_attendee_is_changed_by_the_event_admins_only(box_office, cli
     assert (
         client_for(box_office.users["owner"]).patch(f"/v1/attendees/{attendee.pk}", change).status_code == 200
     )
+
+
+def test_changing_an_attendee_deleted_meanwhile_is_not_found(box_office):
+    attendee = box_office.attendee()
+    Attendee.objects.filter(pk=attendee.pk).delete()
+    with pytest.raises(NotFound, match="The attendee no longer exists"):
+        services.update_attendee(box_office.users["buyer"], attendee, firstname="Bea")
 
 
 def test_an_unordered_attendee_is_deleted_by_its_creator(box_office, client_for):

@@ -338,3 +338,14 @@ def test_a_start_typed_in_the_hour_the_clocks_go_back_is_the_one_error(client, u
     response = client.post(f"/admin/speakers/session/{session.pk}/change/", session_form(session, **night))
     assert response.status_code == 200
     assert list(response.context["adminform"].form.errors) == ["starts_at"]  # not "has a start and an end"
+
+
+def test_a_session_deleted_while_its_change_is_saved_is_said_so(client, user, placed, admin_saves_after):
+    """Deleted by another request, the page is a 404; in this test's one transaction the deletion
+    is rolled back with the refused save, and the form says why it was refused."""
+    admin_saves_after(Session, lambda: Session.objects.filter(pk=placed.pk).delete())
+    client.force_login(user)
+    url = f"/admin/speakers/session/{placed.pk}/change/"
+    response = client.post(url, session_form(placed, title="Renamed"))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == ["The session no longer exists."]

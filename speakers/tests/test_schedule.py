@@ -17,7 +17,7 @@ from conftest import JSONClient
 from events import services as event_services
 from events.factories import EventFactory
 from events.models import Event, Role
-from openevent.errors import Forbidden
+from openevent.errors import Forbidden, NotFound
 from speakers import services
 from speakers.factories import MicrolocationFactory, SessionFactory, SessionTypeFactory, SpeakerFactory
 from speakers.models import Session, Speaker
@@ -389,3 +389,15 @@ def test_a_speakers_sessions_linked_while_one_is_placed_never_deadlock(owner, ev
                 services.create_speaker, owner, Speaker(event=event, name=f"Bea {round_number}"), sessions
             ),
         )
+
+
+def test_changing_a_session_or_speaker_deleted_meanwhile_is_not_found(owner, event, api):
+    """The API answers 404 (the row is read again, locked, once the request was checked)."""
+    session = SessionFactory(event=event, title="Talk", state=Session.State.ACCEPTED)
+    speaker = SpeakerFactory(event=event, name="Ada", sessions=[])
+    Session.objects.filter(pk=session.pk).delete()
+    Speaker.objects.filter(pk=speaker.pk).delete()
+    with pytest.raises(NotFound, match="The session no longer exists"):
+        services.update_session(owner, session, title="Renamed")
+    with pytest.raises(NotFound, match="The speaker no longer exists"):
+        services.update_speaker(owner, speaker, name="Bea")
