@@ -7,7 +7,7 @@ from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import models
+from django.db import IntegrityError, models
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -156,10 +156,18 @@ class BadInputMixin:
         return super().response_action(request, queryset)
 
 
-def add_refusal(form, error: DomainError | ValidationError) -> None:
+CLASHED = (
+    "A change made at the same time clashes with this one: nothing was saved. Check the form and save again."
+)
+
+
+def add_refusal(form, error: DomainError | ValidationError | IntegrityError) -> None:
     """Show a service's refusal on the form: beside the fields it names, above the form otherwise
-    (a field the form does not show, such as a change page's read-only event)."""
-    if isinstance(error, DomainError):
+    (a field the form does not show, such as a change page's read-only event). A database
+    constraint that a concurrent write broke, past the form's checks, says so."""
+    if isinstance(error, IntegrityError):
+        error = ValidationError(CLASHED)
+    elif isinstance(error, DomainError):
         error = ValidationError(str(error))
     if hasattr(error, "error_dict"):
         by_field = {}
@@ -171,13 +179,18 @@ def add_refusal(form, error: DomainError | ValidationError) -> None:
 
 class RefusedSaveMixin:
     """A save the service refuses, when it checks under its locks what another request changed
-    after the form was checked (a name taken meanwhile, an event's new dates), saves nothing and
-    shows the form again as posted, with the refusal: Django's admin lets it through as a 500."""
+    after the form was checked (a name taken meanwhile, an event's new dates), or that the
+    database refuses (a plain model save of a name taken meanwhile), saves nothing and shows the
+    form again as posted, with the refusal: Django's admin lets it through as a 500."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except (DomainError, ValidationError) as error:  # the admin's transaction is rolled back
+        except (
+            DomainError,
+            ValidationError,
+            IntegrityError,
+        ) as error:  # the admin's transaction is rolled back
             if request.method != "POST" or hasattr(request, "refused_save"):
                 raise
             request.refused_save = error

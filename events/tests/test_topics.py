@@ -11,6 +11,7 @@ from accounts.factories import UserFactory
 from events import services
 from events.factories import EventTopicFactory
 from events.models import EventTopic
+from openevent.admin import CLASHED
 from openevent.errors import Forbidden
 
 pytestmark = pytest.mark.django_db
@@ -197,3 +198,18 @@ def test_topics_created_at_once_never_fail_with_a_500():
         with ThreadPoolExecutor(2) as pool:
             alike = list(pool.map(create_at_once, [f"Alike {round_number}", f"alike {round_number}!"]))
         assert sorted(alike) == [f"alike-{round_number}", f"alike-{round_number}-2"]
+
+
+def test_a_topic_renamed_to_a_name_taken_meanwhile_is_a_form_error(client, site_admin, admin_saves_after):
+    topic = EventTopic.objects.create(name="Maths", slug="maths")
+    admin_saves_after(EventTopic, lambda: EventTopic.objects.create(name="Science", slug="science"))
+    client.force_login(site_admin)
+    response = client.post(
+        f"/admin/events/eventtopic/{topic.pk}/change/", {"name": "Science", "slug": "maths"}
+    )
+    assert response.status_code == 200
+    # Here the other topic is rolled back with the refused save (one transaction), so the form finds
+    # no duplicate on its second look: it says what happened.
+    assert response.context["adminform"].form.non_field_errors() == [CLASHED]
+    topic.refresh_from_db()
+    assert topic.name == "Maths"
