@@ -469,6 +469,13 @@ class EventAdmin(EventZoneMixin, HiddenIs404Mixin, DeleteThroughServiceMixin, ad
         else:
             services.create_event(request.user, obj)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for formset in formsets:  # said once every row is saved: a refused one saves none
+            if formset.model is RoleInvite:
+                for invite in formset.new_objects:
+                    messages.info(request, f"Invited {invite.email}: the invite is on its way.")
+
     def save_formset(self, request, form, formset, change):
         """Team changes go through the services, which keep guardian in step and send invites;
         form fields through forms_builder's."""
@@ -496,7 +503,6 @@ class EventAdmin(EventZoneMixin, HiddenIs404Mixin, DeleteThroughServiceMixin, ad
                     formset.changed_objects.append((instance, item.changed_data))
                 else:
                     formset.new_objects.append(services.create_invite(request.user, form.instance, **data))
-                    messages.info(request, f"Invited {data['email']}: the invite is on its way.")
 
 
 def _replaced(nested: list, hidden: set[str], placeholder: str) -> list:

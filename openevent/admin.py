@@ -16,6 +16,7 @@ from django.urls import reverse
 from events.permissions import may_use_admin
 from openevent.errors import DomainError
 from openevent.forms import MultilineField
+from openevent.mail import held_mail
 
 
 class OpenEventAdminSite(admin.AdminSite):
@@ -185,16 +186,14 @@ class RefusedSaveMixin:
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except (
-            DomainError,
-            ValidationError,
-            IntegrityError,
-        ) as error:  # the admin's transaction is rolled back
+            with held_mail():  # sent once the admin's transaction is committed
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except (DomainError, ValidationError, IntegrityError) as error:  # the transaction is rolled back
             if request.method != "POST" or hasattr(request, "refused_save"):
                 raise
             request.refused_save = error
-        return super().changeform_view(request, object_id, form_url, extra_context)
+        with held_mail():
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

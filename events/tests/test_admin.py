@@ -10,6 +10,7 @@ from conftest import form_as_sent
 from events import services
 from events.factories import EventFactory
 from events.models import Event, Role, RoleInvite, UsersEventsRoles
+from forms_builder.models import CustomForm
 from openevent.errors import NotFound
 from speakers.factories import SessionFactory
 from speakers.models import Session
@@ -158,6 +159,7 @@ def test_an_organizer_invites_and_removes_team_members_through_the_services(clie
     assert not UsersEventsRoles.objects.filter(user=member).exists()
     assert RoleInvite.objects.get().email == "new@example.com"
     assert mailoutbox[0].to == ["new@example.com"]
+    assert "Invited new@example.com: the invite is on its way." in client.get(response.url).content.decode()
 
 
 def test_the_admin_refuses_to_remove_the_owner_and_saves_nothing(client, organizer):
@@ -496,3 +498,25 @@ def test_the_admin_keeps_a_textareas_line_breaks_as_the_api_does(client, organiz
     assert response.status_code == 302, response.context["adminform"].form.errors
     event.refresh_from_db()
     assert event.description == longest
+
+
+def test_a_save_refused_after_an_invite_was_made_sends_no_invite(
+    client, organizer, mailoutbox, admin_saves_after
+):
+    """The form's new question takes an identifier another organizer gave one meanwhile: its
+    save, after the invite's, is refused, and the whole save with it, the invite's mail too."""
+    event = EventFactory(owner=organizer)
+    question = {"form": "attendee", "position": 9, "field_identifier": "shirt", "field_type": "text"}
+    admin_saves_after(Event, lambda: CustomForm.objects.create(event=event, name="Shirt", **question))
+    client.force_login(organizer)
+    data = (
+        event_form(event)
+        | team_forms(event, new_invites=[("new@example.com", Role.REGISTRAR)])
+        | form_fields(event, new=[question | {"name": "Shirt", "options": "[]", "is_included": "on"}])
+    )
+    response = client.post(change_url(event), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors()
+    assert not RoleInvite.objects.filter(event=event).exists()
+    assert mailoutbox == []
+    assert "the invite is on its way" not in response.content.decode()
