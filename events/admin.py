@@ -76,9 +76,23 @@ class EventZoneMixin:
                 super().__init__(*args, **kwargs)
                 if self.instance.pk is not None:
                     show_initial_values(self)  # changed_data: what the user changed on the page
-                for name, field in self.fields.items():
-                    if isinstance(field, ZonedSplitDateTimeField):
-                        field.stored = self.initial.get(name)
+                self.times = {
+                    name: field
+                    for name, field in self.fields.items()
+                    if isinstance(field, ZonedSplitDateTimeField)
+                }
+                for name, field in self.times.items():
+                    field.stored = self.initial.get(name)
+
+            def clean(self):
+                """A time the user left as the page showed it keeps its instant, also when its
+                event's zone changed since (unless it is this form's own new zone)."""
+                cleaned = super().clean()
+                if "timezone" not in self.changed_data:
+                    for name, field in self.times.items():
+                        if field.stored and cleaned.get(name) and name not in self.changed_data:
+                            cleaned[name] = field.stored
+                return cleaned
 
         return ZonedForm
 

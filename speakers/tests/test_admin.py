@@ -349,3 +349,16 @@ def test_a_session_deleted_while_its_change_is_saved_is_said_so(client, user, pl
     response = client.post(url, session_form(placed, title="Renamed"))
     assert response.status_code == 200
     assert response.context["adminform"].form.non_field_errors() == ["The session no longer exists."]
+
+
+def test_a_session_saved_after_its_events_zone_changed_keeps_its_times(client, user, placed):
+    """The page showed 10:00 in Singapore; the event moved to UTC since. Renaming the session
+    must not read those 10:00 in UTC."""
+    client.force_login(user)
+    url = f"/admin/speakers/session/{placed.pk}/change/"
+    shown = form_as_sent(client.get(url).content.decode())
+    Event.objects.filter(pk=placed.event_id).update(timezone="UTC")
+    response = client.post(url, shown | {"title": "Renamed"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    placed.refresh_from_db()
+    assert (placed.title, placed.starts_at) == ("Renamed", datetime(2031, 3, 14, 10, tzinfo=SINGAPORE))
