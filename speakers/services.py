@@ -4,6 +4,7 @@ Services take the acting user and check what events.permissions and speakers.per
 allow; each is one transaction.
 """
 
+from contextlib import contextmanager
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -74,7 +75,7 @@ def create_session(actor: User, session: Session) -> Session:
     placing = {name: getattr(session, name) for name in SCHEDULE_FIELDS if getattr(session, name) is not None}
     for field, value in _placed(actor, session, placing).items():
         setattr(session, field, value)
-    with transaction.atomic():
+    with _named_rows_kept(), transaction.atomic():
         _lock_events_dates(session)
         session.full_clean()
         check_room_is_free(session)
@@ -84,7 +85,7 @@ def create_session(actor: User, session: Session) -> Session:
 
 def update_session(actor: User, session: Session, **changes) -> Session:
     """Make `changes` to the session as it is now; who may is judged on it as stored."""
-    with transaction.atomic():
+    with _named_rows_kept(), transaction.atomic():
         locked = lock_row(
             Session.objects.select_related("event", "microlocation", "session_type"), session.pk, "session"
         )
@@ -123,6 +124,18 @@ def update_session(actor: User, session: Session, **changes) -> Session:
     if slot[0] and _slot(locked) != slot and locked.is_scheduled:
         _notify_speakers_of_move(locked)
     return locked
+
+
+@contextmanager
+def _named_rows_kept():
+    """A room, track or session type the session names that another request deletes after it was
+    checked breaks the session's reference as it commits: a Conflict, not a 500."""
+    try:
+        yield
+    except IntegrityError as error:
+        raise Conflict(
+            "A room, track or session type this session names was deleted meanwhile. Reload and try again."
+        ) from error
 
 
 def change_state(actor: User, session: Session, state: str) -> Session:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.db.models.signals import pre_delete
 from django.test import Client
 
 from accounts.factories import UserFactory
@@ -17,10 +18,10 @@ from conftest import JSONClient
 from events import services as event_services
 from events.factories import EventFactory
 from events.models import Event, Role
-from openevent.errors import Forbidden, NotFound
+from openevent.errors import Conflict, Forbidden, NotFound
 from speakers import services
 from speakers.factories import MicrolocationFactory, SessionFactory, SessionTypeFactory, SpeakerFactory
-from speakers.models import Session, Speaker
+from speakers.models import Microlocation, Session, Speaker
 
 pytestmark = pytest.mark.django_db
 
@@ -401,3 +402,47 @@ def test_changing_a_session_or_speaker_deleted_meanwhile_is_not_found(owner, eve
         services.update_session(owner, session, title="Renamed")
     with pytest.raises(NotFound, match="The speaker no longer exists"):
         services.update_speaker(owner, speaker, name="Bea")
+
+
+def in_another_request(action) -> None:
+    """Run `action` on a connection of its own, committed before this returns (or re-raise)."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(lambda: [action(), connection.close()]).result()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers: PostgreSQL")
+def test_a_session_placed_in_a_room_deleted_meanwhile_is_a_conflict(owner, event, room, monkeypatch):
+    session = SessionFactory(event=event, title="Talk", state=Session.State.ACCEPTED)
+    check_room_is_free = services.check_room_is_free
+
+    def checked_then_deleted(placed):
+        check_room_is_free(placed)
+        in_another_request(lambda: services.delete_event_part(owner, Microlocation.objects.get(pk=room.pk)))
+
+    monkeypatch.setattr(services, "check_room_is_free", checked_then_deleted)
+    with pytest.raises(Conflict, match="deleted meanwhile"):
+        services.update_session(owner, session, starts_at=at(10), ends_at=at(11), microlocation=room)
+    session.refresh_from_db()
+    assert session.microlocation is None
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers: PostgreSQL")
+def test_a_room_deleted_while_a_session_is_placed_in_it_takes_the_session_out_of_it(owner, event, room):
+    session = SessionFactory(event=event, title="Talk", state=Session.State.ACCEPTED)
+
+    def placed_meanwhile(sender, instance, **kwargs):
+        in_another_request(
+            lambda: services.update_session(
+                owner, session, starts_at=at(10), ends_at=at(11), microlocation=room
+            )
+        )
+
+    pre_delete.connect(placed_meanwhile, sender=Microlocation)
+    try:
+        services.delete_event_part(owner, room)
+    finally:
+        pre_delete.disconnect(placed_meanwhile, sender=Microlocation)
+    session.refresh_from_db()
+    assert (session.starts_at, session.microlocation) == (at(10), None)
