@@ -1,5 +1,8 @@
 """Rows changed as they are now: locked, so nothing written since they were read is lost."""
 
+from contextlib import contextmanager
+
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from openevent.errors import NotFound
@@ -13,3 +16,26 @@ def lock_row(rows: QuerySet, pk, what: str):
     if row is None:
         raise NotFound(f"The {what} no longer exists.")
     return row
+
+
+def changed_as_stored_now(obj, changes: dict):
+    """An unsaved object, or a saved one as its row is now (locked: lock_row, within the caller's
+    transaction), with `changes` made to it and checked (full_clean)."""
+    if not obj._state.adding:
+        obj = lock_row(type(obj).objects, obj.pk, obj._meta.verbose_name)
+    for field, value in changes.items():
+        setattr(obj, field, value)
+    obj.full_clean()
+    return obj
+
+
+@contextmanager
+def unique_checked_again(row):
+    """The row's save, in a savepoint: a name or code another request took past full_clean's
+    check is the ValidationError that check gives now."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        row.validate_constraints()
+        raise

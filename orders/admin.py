@@ -17,6 +17,7 @@ from events import permissions as event_permissions
 from events.admin import EventChildAdmin
 from forms_builder import services as forms_services
 from forms_builder.models import CustomForm
+from openevent.admin import changed_list, changes_of
 from openevent.errors import DomainError
 
 from . import services
@@ -39,7 +40,7 @@ class TicketAdmin(EventChildAdmin):
         return ticket.held
 
     def save_model(self, request, obj, form, change):
-        services.save_ticket(request.user, obj)
+        services.save_ticket(request.user, obj, **changes_of(form) if change else {})
 
 
 @admin.register(DiscountCode)
@@ -86,7 +87,8 @@ class DiscountCodeAdmin(EventChildAdmin):
         pass  # saved with its tickets in save_related, through the service
 
     def save_related(self, request, form, formsets, change):
-        services.save_discount_code(request.user, form.instance, list(form.cleaned_data["tickets"]))
+        changes = changes_of(form, "tickets") if change else {}
+        services.save_discount_code(request.user, form.instance, changed_list(form, "tickets"), **changes)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -324,8 +326,7 @@ class AttendeeAdmin(EventChildAdmin):
                 )
 
     def save_model(self, request, obj, form, change):
-        changes = {field: form.cleaned_data[field] for field in form.changed_data}
-        services.update_attendee(request.user, obj, **changes)
+        services.update_attendee(request.user, obj, **changes_of(form))
 
     @admin.action(description="Export the selected attendees as CSV (one column per question)")
     def export_csv(self, request, queryset):

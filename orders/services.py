@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import (
     Count,
     IntegerField,
@@ -38,7 +38,7 @@ from forms_builder import services as forms_services
 from forms_builder.models import CustomForm
 from openevent import ratelimit
 from openevent.errors import Conflict, Forbidden, NotFound
-from openevent.locks import lock_row
+from openevent.locks import changed_as_stored_now, lock_row, unique_checked_again
 from openevent.mail import send_templated_mail
 
 from . import payments
@@ -76,10 +76,9 @@ def _delete(instance, refusal: str) -> None:
 def save_ticket(actor: User, ticket: Ticket, **changes) -> Ticket:
     """Create (unsaved `ticket`) or change a ticket of an event the actor administers."""
     _require_event_admin(actor, ticket.event, "tickets")
-    for field, value in changes.items():
-        setattr(ticket, field, value)
-    ticket.full_clean()
-    ticket.save()
+    with transaction.atomic():
+        ticket = changed_as_stored_now(ticket, changes)
+        ticket.save()
     return ticket
 
 
@@ -93,19 +92,14 @@ def save_discount_code(
 ) -> DiscountCode:
     """Create or change a discount code; the tickets it applies to are the event's own."""
     _require_event_admin(actor, code.event, "discount codes")
-    for field, value in changes.items():
-        setattr(code, field, value)
-    code.full_clean()
     if tickets is not None and any(ticket.event_id != code.event_id for ticket in tickets):
         raise ValidationError({"tickets": "A discount code applies to tickets of its own event."})
-    try:
-        with transaction.atomic():
+    with transaction.atomic():
+        code = changed_as_stored_now(code, changes)
+        with unique_checked_again(code):
             code.save()
             if tickets is not None:
                 code.tickets.set(tickets)
-    except IntegrityError:  # the code taken meanwhile, past full_clean's check
-        code.validate_constraints()
-        raise
     return code
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from events import permissions as event_permissions
 from events.admin import EventChildAdmin
 from forms_builder.models import CustomForm
+from openevent.admin import changed_list, changes_of
 from openevent.errors import DomainError, Forbidden
 from openevent.forms import TimesCheckedTogetherMixin
 
@@ -62,8 +63,7 @@ class SessionAdmin(EventChildAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            changes = {field: form.cleaned_data[field] for field in form.changed_data}
-            services.update_session(request.user, obj, **changes)  # judged on the session as stored
+            services.update_session(request.user, obj, **changes_of(form))  # judged on it as stored
         else:
             services.create_session(request.user, obj)
 
@@ -135,12 +135,11 @@ class SpeakerAdmin(EventChildAdmin):
         pass  # saved with its sessions in save_related, through the service
 
     def save_related(self, request, form, formsets, change):
-        speaker, sessions = form.instance, list(form.cleaned_data["sessions"])
+        sessions = changed_list(form, "sessions")
         if change:
-            changes = {field: form.cleaned_data[field] for field in form.changed_data if field != "sessions"}
-            services.update_speaker(request.user, speaker, sessions, **changes)
+            services.update_speaker(request.user, form.instance, sessions, **changes_of(form, "sessions"))
         else:
-            services.create_speaker(request.user, speaker, sessions)
+            services.create_speaker(request.user, form.instance, sessions)
 
 
 class EventPartAdmin(EventChildAdmin):
@@ -150,7 +149,7 @@ class EventPartAdmin(EventChildAdmin):
     search_fields = ["name"]
 
     def save_model(self, request, obj, form, change):
-        services.save_event_part(request.user, obj)
+        services.save_event_part(request.user, obj, **changes_of(form) if change else {})
 
 
 @admin.register(Sponsor)
@@ -194,4 +193,5 @@ class TrackAdmin(EventChildAdmin):
         pass  # saved with its organizers in save_related, through the service
 
     def save_related(self, request, form, formsets, change):
-        services.save_track(request.user, form.instance, list(form.cleaned_data["organizers"]))
+        changes = changes_of(form, "organizers") if change else {}
+        services.save_track(request.user, form.instance, changed_list(form, "organizers"), **changes)

@@ -17,7 +17,7 @@ from events.models import Event
 from forms_builder import services as forms_services
 from forms_builder.models import CustomForm
 from openevent.errors import Conflict, Forbidden, NotFound
-from openevent.locks import lock_row
+from openevent.locks import changed_as_stored_now, lock_row, unique_checked_again
 from openevent.mail import send_templated_mail
 
 from . import permissions
@@ -360,15 +360,10 @@ def save_event_part(actor: User, part: Sponsor | Microlocation | SessionType, **
     """Create (unsaved `part`) or change a sponsor, room or session type of an event the actor
     administers."""
     _require_event_admin(actor, part.event, part._meta.verbose_name_plural)
-    for field, value in changes.items():
-        setattr(part, field, value)
-    part.full_clean()
-    try:
-        with transaction.atomic():
+    with transaction.atomic():
+        part = changed_as_stored_now(part, changes)
+        with unique_checked_again(part):
             part.save()
-    except IntegrityError:  # the name taken meanwhile, past full_clean's check
-        part.validate_constraints()  # raises the ValidationError that check gives now
-        raise
     return part
 
 
@@ -380,23 +375,17 @@ def delete_event_part(actor: User, part: Sponsor | Microlocation | SessionType) 
 def save_track(actor: User, track: Track, organizers: list[User] | None = None, **changes) -> Track:
     """Create or change a track; its organizers must hold the track organizer role on the event."""
     _require_event_admin(actor, track.event, "tracks")
-    for field, value in changes.items():
-        setattr(track, field, value)
-    track.full_clean()
-    if organizers is not None:
-        refused = [
-            user for user in organizers if not event_permissions.can_organize_tracks(user, track.event)
-        ]
-        if refused:
-            raise ValidationError({"organizers": [f"{refused[0]} is not a track organizer of this event."]})
-    try:
-        with transaction.atomic():
+    refused = [
+        user for user in organizers or [] if not event_permissions.can_organize_tracks(user, track.event)
+    ]
+    if refused:
+        raise ValidationError({"organizers": [f"{refused[0]} is not a track organizer of this event."]})
+    with transaction.atomic():
+        track = changed_as_stored_now(track, changes)
+        with unique_checked_again(track):
             track.save()
             if organizers is not None:
                 track.organizers.set(organizers)
-    except IntegrityError:  # the name taken meanwhile, past full_clean's check
-        track.validate_constraints()  # raises the ValidationError that check gives now
-        raise
     return track
 
 

@@ -6,7 +6,7 @@ import pytest
 from conftest import form_as_sent
 from events.factories import EventFactory
 from events.models import Event
-from speakers.factories import MicrolocationFactory, SessionFactory, SpeakerFactory
+from speakers.factories import MicrolocationFactory, SessionFactory, SessionTypeFactory, SpeakerFactory
 from speakers.models import Microlocation, Session, SessionType, Track
 
 pytestmark = pytest.mark.django_db
@@ -362,3 +362,43 @@ def test_a_session_saved_after_its_events_zone_changed_keeps_its_times(client, u
     assert response.status_code == 302, response.context["adminform"].form.errors
     placed.refresh_from_db()
     assert (placed.title, placed.starts_at) == ("Renamed", datetime(2031, 3, 14, 10, tzinfo=SINGAPORE))
+
+
+@pytest.mark.parametrize(
+    ("kind", "theirs", "mine", "kept"),
+    [
+        ("microlocation", {"name": "Hall B"}, {"floor": "3"}, {"name": "Hall B", "floor": 3}),
+        ("sessiontype", {"length": 45}, {"name": "Talk!"}, {"name": "Talk!", "length": 45}),
+        ("track", {"color": "#000000"}, {"name": "Science"}, {"name": "Science", "color": "#000000"}),
+    ],
+)
+def test_an_admin_edit_keeps_what_another_organizer_changed_since_the_page_was_shown(
+    client, user, kind, theirs, mine, kept
+):
+    event = EventFactory(owner=user)
+    row = {
+        "microlocation": lambda: MicrolocationFactory(event=event, name="Hall A"),
+        "sessiontype": lambda: SessionTypeFactory(event=event, name="Talk", length=30),
+        "track": lambda: Track.objects.create(event=event, name="Maths"),
+    }[kind]()
+    client.force_login(user)
+    url = f"/admin/speakers/{kind}/{row.pk}/change/"
+    shown = form_as_sent(client.get(url).content.decode())
+    type(row).objects.filter(pk=row.pk).update(**theirs)
+    response = client.post(url, shown | mine)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert type(row).objects.filter(pk=row.pk, **kept).exists()
+
+
+def test_a_speakers_admin_edit_keeps_the_sessions_another_organizer_unlinked_since(client, user):
+    event = EventFactory(owner=user)
+    talks = [SessionFactory(event=event, title=f"Talk {n}", state="accepted") for n in range(2)]
+    speaker = SpeakerFactory(event=event, name="Ada", sessions=talks)
+    client.force_login(user)
+    url = f"/admin/speakers/speaker/{speaker.pk}/change/"
+    shown = form_as_sent(client.get(url).content.decode())
+    speaker.sessions.remove(talks[1])
+    response = client.post(url, shown | {"organisation": "FOSSASIA"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    speaker.refresh_from_db()
+    assert (speaker.organisation, list(speaker.sessions.all())) == ("FOSSASIA", [talks[0]])
