@@ -456,10 +456,11 @@ def test_an_event_shortened_while_a_session_is_placed_past_its_new_end_is_a_form
     late = {"starts_at": event.ends_at - timedelta(hours=1), "ends_at": event.ends_at}
     admin_saves_after(Event, lambda: Session.objects.filter(pk=session.pk).update(**late))
     client.force_login(organizer)
+    shorter = event.ends_at - timedelta(hours=2)
     data = (
         event_form(event)
         | team_forms(event)
-        | {"ends_at_1": (event.ends_at - timedelta(hours=2)).strftime("%H:%M:%S")}
+        | {"ends_at_0": shorter.strftime("%Y-%m-%d"), "ends_at_1": shorter.strftime("%H:%M:%S")}
     )
     response = client.post(change_url(event), data)
     assert response.status_code == 200
