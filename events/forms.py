@@ -6,7 +6,7 @@ from django import forms
 from django.forms.utils import from_current_timezone
 from django.utils import timezone
 
-from openevent.forms import MultilineField, TimesCheckedTogetherMixin, show_initial_values
+from openevent.forms import MultilineField, TimesCheckedTogetherMixin, changes_of, show_initial_values
 
 from .models import TIMEZONES, Event
 
@@ -58,11 +58,10 @@ TIMES = ("starts_at", "ends_at")
 
 
 def changed_fields(form) -> dict:
-    """What the user changed on an event's form (which shows its initial values hidden:
-    openevent.forms.show_initial_values), for events.services.update_event. A new time zone
-    reads both times anew in it."""
-    names = set(form.changed_data) | (set(TIMES) if "timezone" in form.changed_data else set())
-    return {name: form.cleaned_data[name] for name in names}
+    """What the user changed on an event's form, for events.services.update_event: a new time
+    zone reads both times anew in it."""
+    times = {name: form.cleaned_data[name] for name in TIMES} if "timezone" in form.changed_data else {}
+    return changes_of(form) | times
 
 
 class EventForm(TimesCheckedTogetherMixin, forms.ModelForm):

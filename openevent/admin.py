@@ -162,18 +162,6 @@ CLASHED = (
 )
 
 
-def changes_of(form, *many: str) -> dict:
-    """What the user changed on a change page (which sends back what it showed, hidden:
-    openevent.forms.show_initial_values), for a service to make to the row as it is now; the
-    `many` (many-to-many) fields left out, for the service to take apart."""
-    return {name: form.cleaned_data[name] for name in form.changed_data if name not in many}
-
-
-def changed_list(form, name: str) -> list | None:
-    """A many-to-many field's new list if the user changed it, else None (the service keeps it)."""
-    return list(form.cleaned_data[name]) if name in form.changed_data or form.instance._state.adding else None
-
-
 def add_refusal(form, error: DomainError | ValidationError | IntegrityError) -> None:
     """Show a service's refusal on the form: beside the fields it names, above the form otherwise
     (a field the form does not show, such as a change page's read-only event). A database

@@ -34,3 +34,15 @@ def show_initial_values(form) -> None:
     request may have changed since the page was shown."""
     for field in form.fields.values():
         field.show_hidden_initial = True
+
+
+def changes_of(form, *many: str) -> dict:
+    """What the user changed on a page that sends back, hidden, what it showed
+    (show_initial_values), for a service to make to the row as it is now; the `many`
+    (many-to-many) fields left out, for the service to take apart."""
+    return {name: form.cleaned_data[name] for name in form.changed_data if name not in many}
+
+
+def changed_list(form, name: str) -> list | None:
+    """A many-to-many field's new list if the user changed it, else None (the service keeps it)."""
+    return list(form.cleaned_data[name]) if name in form.changed_data or form.instance._state.adding else None

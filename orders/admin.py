@@ -17,8 +17,8 @@ from events import permissions as event_permissions
 from events.admin import EventChildAdmin
 from forms_builder import services as forms_services
 from forms_builder.models import CustomForm
-from openevent.admin import changed_list, changes_of
 from openevent.errors import DomainError
+from openevent.forms import changed_list, changes_of
 
 from . import services
 from .models import Attendee, DiscountCode, Order, Payment, Refund, Ticket, holding_orders

@@ -9,9 +9,8 @@ from django.core.exceptions import ValidationError
 from events import permissions as event_permissions
 from events.admin import EventChildAdmin
 from forms_builder.models import CustomForm
-from openevent.admin import changed_list, changes_of
 from openevent.errors import DomainError, Forbidden
-from openevent.forms import TimesCheckedTogetherMixin
+from openevent.forms import TimesCheckedTogetherMixin, changed_list, changes_of
 
 from . import permissions, services
 from .models import Microlocation, Session, SessionType, Speaker, Sponsor, Track
