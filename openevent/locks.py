@@ -29,6 +29,17 @@ def changed_as_stored_now(obj, changes: dict):
     return obj
 
 
+def delete_locked(row) -> None:
+    """Delete the row with its own row (not those its ordering joins) locked FOR UPDATE first. A
+    reference to it that another request makes meanwhile then either commits before the lock, and
+    the deletion finds it (set to null, deleted along or protecting the row), or is checked after
+    the deletion commits and fails there. Unlocked, a reference committed between Django's update
+    of the rows it found and its DELETE broke the deletion's commit."""
+    with transaction.atomic():
+        type(row).objects.select_for_update(of=("self",)).filter(pk=row.pk).first()
+        row.delete()
+
+
 @contextmanager
 def unique_checked_again(row):
     """The row's save, in a savepoint: a name or code another request took past full_clean's

@@ -17,7 +17,7 @@ from events.models import Event
 from forms_builder import services as forms_services
 from forms_builder.models import CustomForm
 from openevent.errors import Conflict, Forbidden, NotFound
-from openevent.locks import changed_as_stored_now, lock_row, unique_checked_again
+from openevent.locks import changed_as_stored_now, delete_locked, lock_row, unique_checked_again
 from openevent.mail import send_templated_mail
 
 from . import permissions
@@ -239,7 +239,7 @@ def delete_session(actor: User, session: Session) -> None:
         )
     if session.state != State.DRAFT and not event_permissions.is_event_admin(actor, session.event):
         raise Forbidden("Only drafts are deleted by their submitter; withdraw a submitted session instead.")
-    session.delete()
+    delete_locked(session)
 
 
 def _check_new_sessions(actor: User, event: Event, sessions: list[Session]) -> None:
@@ -294,7 +294,8 @@ def create_speaker(actor: User, speaker: Speaker, sessions: list[Session]) -> Sp
     speaker.complex_field_values = forms_services.clean_answers(
         speaker.event, CustomForm.Form.SPEAKER, speaker.complex_field_values
     )
-    _save_speaker(speaker, sessions)
+    with _linked_sessions_kept(), transaction.atomic():
+        _save_speaker(speaker, sessions)
     return speaker
 
 
@@ -305,7 +306,7 @@ def update_speaker(
     may see (only additions are checked): links to sessions hidden from the actor, such as
     someone else's drafts, stay as they are. The changes apply to the row as it is now, locked,
     so that nothing written since `speaker` was read is lost."""
-    with transaction.atomic():
+    with _linked_sessions_kept(), transaction.atomic():
         locked = lock_row(Speaker.objects.select_related("event"), speaker.pk, "speaker")
         if not permissions.can_change_speaker(actor, locked):
             raise Forbidden(
@@ -332,10 +333,20 @@ def update_speaker(
     return locked
 
 
+@contextmanager
+def _linked_sessions_kept():
+    """A session that another request deletes after it was checked breaks the speaker's link to it
+    as it commits (delete_session locks the session first, so the link waits for it): a Conflict."""
+    try:
+        yield
+    except IntegrityError as error:
+        raise Conflict("A session of the speaker's was deleted meanwhile. Reload and try again.") from error
+
+
 def delete_speaker(actor: User, speaker: Speaker) -> None:
     if not permissions.can_change_speaker(actor, speaker):
         raise Forbidden("Only the speaker, who added them, and the event's organizers may delete a speaker.")
-    speaker.delete()
+    delete_locked(speaker)
 
 
 def submit_to_call(actor: User, session: Session, profile: dict) -> Session:
@@ -369,7 +380,7 @@ def save_event_part(actor: User, part: Sponsor | Microlocation | SessionType, **
 
 def delete_event_part(actor: User, part: Sponsor | Microlocation | SessionType) -> None:
     _require_event_admin(actor, part.event, part._meta.verbose_name_plural)
-    part.delete()
+    delete_locked(part)
 
 
 def save_track(actor: User, track: Track, organizers: list[User] | None = None, **changes) -> Track:
@@ -391,4 +402,4 @@ def save_track(actor: User, track: Track, organizers: list[User] | None = None, 
 
 def delete_track(actor: User, track: Track) -> None:
     _require_event_admin(actor, track.event, "tracks")
-    track.delete()
+    delete_locked(track)

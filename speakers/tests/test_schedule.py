@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
-from django.db.models.signals import pre_delete
 from django.test import Client
 
 from accounts.factories import UserFactory
@@ -19,8 +18,15 @@ from events import services as event_services
 from events.factories import EventFactory
 from events.models import Event, Role
 from openevent.errors import Conflict, Forbidden, NotFound
+from openevent.tests.races import run_just_before_the_delete
 from speakers import services
-from speakers.factories import MicrolocationFactory, SessionFactory, SessionTypeFactory, SpeakerFactory
+from speakers.factories import (
+    MicrolocationFactory,
+    SessionFactory,
+    SessionTypeFactory,
+    SpeakerFactory,
+    TrackFactory,
+)
 from speakers.models import Microlocation, Session, Speaker
 
 pytestmark = pytest.mark.django_db
@@ -429,20 +435,60 @@ def test_a_session_placed_in_a_room_deleted_meanwhile_is_a_conflict(owner, event
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers: PostgreSQL")
-def test_a_room_deleted_while_a_session_is_placed_in_it_takes_the_session_out_of_it(owner, event, room):
+@pytest.mark.parametrize(
+    ("field", "make_part"),
+    [
+        ("microlocation", MicrolocationFactory),
+        ("session_type", SessionTypeFactory),
+        ("track", TrackFactory),
+    ],
+)
+def test_a_part_deleted_as_a_session_naming_it_commits_is_deleted_and_the_session_refused(
+    owner, event, field, make_part
+):
+    """A session that names a room, type or track committed right before Django's DELETE of that
+    row (after it set the references it found to null) broke the deletion's commit: a 500."""
+    part = make_part(event=event)
     session = SessionFactory(event=event, title="Talk", state=Session.State.ACCEPTED)
-
-    def placed_meanwhile(sender, instance, **kwargs):
-        in_another_request(
-            lambda: services.update_session(
-                owner, session, starts_at=at(10), ends_at=at(11), microlocation=room
-            )
-        )
-
-    pre_delete.connect(placed_meanwhile, sender=Microlocation)
-    try:
-        services.delete_event_part(owner, room)
-    finally:
-        pre_delete.disconnect(placed_meanwhile, sender=Microlocation)
+    delete = services.delete_track if field == "track" else services.delete_event_part
+    placing = run_just_before_the_delete(
+        lambda: delete(owner, type(part).objects.get(pk=part.pk)),
+        type(part),
+        lambda: services.update_session(owner, session, starts_at=at(10), ends_at=at(11), **{field: part}),
+    )
+    with pytest.raises(Conflict, match="deleted meanwhile"):
+        placing.result()
+    assert not type(part).objects.filter(pk=part.pk).exists()
     session.refresh_from_db()
-    assert (session.starts_at, session.microlocation) == (at(10), None)
+    assert (session.starts_at, getattr(session, f"{field}_id")) == (None, None)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers: PostgreSQL")
+@pytest.mark.parametrize("deleted", ["session", "session of a new speaker", "speaker"])
+def test_a_session_or_speaker_deleted_as_a_link_between_them_commits_is_deleted_and_the_link_refused(
+    owner, event, deleted
+):
+    """A speaker's link to a session committed right before Django's DELETE of either (after it
+    deleted the links it found) broke the deletion's commit: a 500."""
+    session = SessionFactory(event=event, title="Talk", state=Session.State.ACCEPTED)
+    speaker = SpeakerFactory(event=event, name="Ada", sessions=[])
+    link = partial(services.update_speaker, owner, speaker, sessions=[session])
+    refusal = pytest.raises(Conflict, match="A session of the speaker's was deleted meanwhile")
+    if deleted == "speaker":
+        delete, model = partial(services.delete_speaker, owner, Speaker.objects.get(pk=speaker.pk)), Speaker
+        refusal = pytest.raises(NotFound, match="The speaker no longer exists")
+    else:
+        delete, model = partial(services.delete_session, owner, Session.objects.get(pk=session.pk)), Session
+    if deleted == "session of a new speaker":
+        link = partial(
+            services.create_speaker,
+            owner,
+            Speaker(event=event, name="Bea", email="bea@example.com"),
+            [session],
+        )
+    linking = run_just_before_the_delete(delete, model, link)
+    with refusal:
+        linking.result()
+    assert not model.objects.exists()
+    assert not Speaker.sessions.through.objects.exists()
