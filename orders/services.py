@@ -10,13 +10,14 @@ check what events.permissions and orders.permissions allow.
 """
 
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import (
     Count,
     IntegerField,
@@ -38,7 +39,7 @@ from forms_builder import services as forms_services
 from forms_builder.models import CustomForm
 from openevent import ratelimit
 from openevent.errors import Conflict, Forbidden, NotFound
-from openevent.locks import changed_as_stored_now, lock_row, unique_checked_again
+from openevent.locks import changed_as_stored_now, delete_locked, lock_row, unique_checked_again
 from openevent.mail import send_templated_mail
 
 from . import payments
@@ -65,7 +66,7 @@ def _require_event_admin(actor: User, event: Event, what: str) -> None:
 
 def _delete(instance, refusal: str) -> None:
     try:
-        instance.delete()
+        delete_locked(instance)
     except (ProtectedError, RestrictedError) as error:
         raise Conflict(refusal) from error
 
@@ -157,8 +158,20 @@ def create_attendee(actor: User, attendee: Attendee) -> Attendee:
         attendee.event, Form.ATTENDEE, attendee.complex_field_values
     )
     attendee.full_clean()
-    attendee.save()
+    with _ticket_kept(attendee.ticket), transaction.atomic():
+        attendee.save()
     return attendee
+
+
+@contextmanager
+def _ticket_kept(ticket: Ticket):
+    """A ticket that another request deletes after it was checked breaks the attendee's reference
+    as it commits (delete_ticket locks the ticket first, so the reference waits for it): not found,
+    as a ticket deleted before."""
+    try:
+        yield
+    except IntegrityError as error:
+        raise NotFound(f"Ticket: {ticket.pk} not found", relationship="ticket") from error
 
 
 def _may_change_attendee(actor: User, attendee: Attendee) -> bool:
@@ -169,7 +182,7 @@ def update_attendee(actor: User, attendee: Attendee, **changes) -> Attendee:
     """Who an attendee is changes with its creator (until it is ordered) and the event's admins.
     The changes apply to the row as it is now, locked, so that nothing written since `attendee`
     was read is lost."""
-    with transaction.atomic():
+    with _ticket_kept(changes.get("ticket", attendee.ticket)), transaction.atomic():
         locked = lock_row(Attendee.objects.select_related("event"), attendee.pk, "attendee")
         if not _may_change_attendee(actor, locked):
             raise Forbidden("Only who added the attendee and the event's organizers may change it.")
@@ -412,7 +425,9 @@ def create_order(
         at_limit = not admin and _pending_orders(actor, event).count() >= settings.ORDER_PENDING_LIMIT
         code = None
         if discount_code is not None and not admin:
-            code = _locked(DiscountCode.objects.filter(pk=discount_code.pk)).get()
+            code = _locked(DiscountCode.objects.filter(pk=discount_code.pk)).first()
+            if code is None:  # deleted since the request named it
+                raise NotFound(f"Discount code: {discount_code.pk} not found", relationship="discount_code")
         applicable = check_discount_code(code, event, counts, discount_uses(code)) if code else set()
         locked = _locked(Ticket.objects.filter(pk__in=list(counts))).order_by("pk")
         quantities = {ticket: counts[ticket.pk] for ticket in locked}

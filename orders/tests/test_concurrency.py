@@ -6,6 +6,7 @@ shown not to happen with them."""
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -13,10 +14,11 @@ from django.urls import reverse
 
 from accounts.factories import UserFactory
 from events.factories import EventFactory
-from openevent.errors import Conflict
+from openevent.errors import Conflict, NotFound
+from openevent.tests.races import run_just_before_the_delete
 from orders import services
 from orders.factories import AttendeeFactory, DiscountCodeFactory, TicketFactory
-from orders.models import Attendee, Order
+from orders.models import Attendee, DiscountCode, Order, Ticket
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keep the migrations' roles
@@ -265,3 +267,48 @@ def test_refund_events_delivered_at_once_record_each_refund_once(stripe_fake):
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(deliver, range(4))) == [200] * 4
     assert Refund.objects.filter(order=order).count() == 5
+
+
+@pytest.fixture
+def owner(event):
+    return event.user_roles.get(role__name="owner").user
+
+
+@pytest.mark.parametrize("change", ["added", "moved to it"])
+def test_a_ticket_deleted_as_an_attendee_for_it_commits_is_deleted_and_the_attendee_refused(
+    event, owner, change
+):
+    """An attendee committed right before Django's DELETE of its ticket (after it found no
+    attendees protecting it) broke the deletion's commit: a 500."""
+    ticket = TicketFactory(event=event)
+    buyer = UserFactory()
+    if change == "added":
+        attendee = AttendeeFactory.build(ticket=ticket, creator=buyer)
+        write = partial(services.create_attendee, buyer, attendee)
+    else:
+        attendee = AttendeeFactory(ticket=TicketFactory(event=event), creator=buyer)
+        write = partial(services.update_attendee, buyer, attendee, ticket=ticket)
+    writing = run_just_before_the_delete(
+        lambda: services.delete_ticket(owner, Ticket.objects.get(pk=ticket.pk)), Ticket, write
+    )
+    with pytest.raises(NotFound, match=f"Ticket: {ticket.pk} not found"):
+        writing.result()
+    assert not Ticket.objects.filter(pk=ticket.pk).exists()
+    assert not Attendee.objects.filter(ticket=ticket.pk).exists()
+
+
+def test_a_discount_code_deleted_as_an_order_uses_it_is_deleted_and_the_order_refused(event, owner):
+    """An order committed right before Django's DELETE of its discount code (after it found no
+    orders protecting it) broke the deletion's commit: a 500."""
+    ticket = TicketFactory(event=event, paid=True)
+    code = DiscountCodeFactory(event=event, tickets=[ticket])
+    attendee = AttendeeFactory(ticket=ticket)
+    ordering = run_just_before_the_delete(
+        lambda: services.delete_discount_code(owner, DiscountCode.objects.get(pk=code.pk)),
+        DiscountCode,
+        lambda: services.create_order(attendee.creator, event, [attendee], "onsite", discount_code=code),
+    )
+    with pytest.raises(NotFound, match=f"Discount code: {code.pk} not found"):
+        ordering.result()
+    assert not DiscountCode.objects.filter(pk=code.pk).exists()
+    assert not Order.objects.filter(event=event).exists()
