@@ -95,13 +95,25 @@ def save_discount_code(
     _require_event_admin(actor, code.event, "discount codes")
     if tickets is not None and any(ticket.event_id != code.event_id for ticket in tickets):
         raise ValidationError({"tickets": "A discount code applies to tickets of its own event."})
-    with transaction.atomic():
+    with _linked_tickets_kept(), transaction.atomic():
         code = changed_as_stored_now(code, changes)
         with unique_checked_again(code):
             code.save()
             if tickets is not None:
                 code.tickets.set(tickets)
     return code
+
+
+@contextmanager
+def _linked_tickets_kept():
+    """A ticket that another request deletes after it was checked breaks the code's link to it as
+    it commits (delete_ticket locks the ticket first, so the link waits for it): a Conflict."""
+    try:
+        yield
+    except IntegrityError as error:
+        raise Conflict(
+            "A ticket of the discount code's was deleted meanwhile. Reload and try again."
+        ) from error
 
 
 def delete_discount_code(actor: User, code: DiscountCode) -> None:
