@@ -19,7 +19,7 @@ from accounts.permissions import is_site_admin
 from accounts.services import mark_verified
 from openevent import ratelimit
 from openevent.errors import Conflict, Forbidden, NotFound
-from openevent.locks import lock_row
+from openevent.locks import delete_locked, lock_row
 from openevent.mail import send_templated_mail
 from openevent.tokens import hash_token, new_token
 
@@ -73,8 +73,7 @@ def delete_event(actor: User, event: Event) -> None:
     if not permissions.is_event_owner(actor, event):
         raise Forbidden("Only the event's owner may delete it.")
     try:
-        with transaction.atomic():
-            event.delete()
+        delete_locked(event)
     except (ProtectedError, RestrictedError) as error:
         raise Conflict("The event has orders, the record of its sales: unpublish it instead.") from error
 

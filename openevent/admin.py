@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from events.permissions import may_use_admin
-from openevent.errors import DomainError
+from openevent.errors import CLASHED, DomainError
 from openevent.forms import MultilineField
 from openevent.mail import held_mail
 
@@ -155,11 +155,6 @@ class BadInputMixin:
             )
             return None  # the changelist redirects to itself
         return super().response_action(request, queryset)
-
-
-CLASHED = (
-    "A change made at the same time clashes with this one: nothing was saved. Check the form and save again."
-)
 
 
 def add_refusal(form, error: DomainError | ValidationError | IntegrityError) -> None:

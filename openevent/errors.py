@@ -3,6 +3,9 @@
 
 from django.core.exceptions import ValidationError
 
+# What a write refused at the database for a race with another request's is told (openevent.clashes).
+CLASHED = "A change made at the same time clashes with this one: nothing was saved. Try again."
+
 
 class DomainError(Exception):
     pass

@@ -2,7 +2,7 @@
 
 from contextlib import contextmanager
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import QuerySet
 
 from openevent.errors import NotFound
@@ -29,15 +29,39 @@ def changed_as_stored_now(obj, changes: dict):
     return obj
 
 
+DELETE_ATTEMPTS = 3
+
+# PostgreSQL's refusals of a write that raced another request's, past every check made before it.
+_CLASHES = {
+    "23503": "a row referred to was deleted meanwhile",  # foreign_key_violation, checked at commit
+    "40P01": "a deadlock",  # deadlock_detected
+}
+
+
+def clash_of(error: BaseException) -> str | None:
+    """What clashed, if `error` is the database's refusal of a write that raced another's."""
+    if not isinstance(error, DatabaseError):
+        return None
+    return _CLASHES.get(getattr(error.__cause__, "sqlstate", None))
+
+
 def delete_locked(row) -> None:
     """Delete the row with its own row (not those its ordering joins) locked FOR UPDATE first. A
     reference to it that another request makes meanwhile then either commits before the lock, and
     the deletion finds it (set to null, deleted along or protecting the row), or is checked after
-    the deletion commits and fails there. Unlocked, a reference committed between Django's update
-    of the rows it found and its DELETE broke the deletion's commit."""
-    with transaction.atomic():
-        type(row).objects.select_for_update(of=("self",)).filter(pk=row.pk).first()
-        row.delete()
+    the deletion commits and fails there. The rows deleted along are not locked: a reference to
+    one of them committed past the deletion's look, or a deadlock with a request changing them,
+    clashes, and the deletion looks again."""
+    rows = type(row).objects.select_for_update(of=("self",)).filter(pk=row.pk)
+    for attempt in range(1, DELETE_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                if (locked := rows.first()) is not None:  # else deleted meanwhile
+                    locked.delete()
+            return
+        except DatabaseError as error:
+            if attempt == DELETE_ATTEMPTS or clash_of(error) is None:
+                raise
 
 
 @contextmanager

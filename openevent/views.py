@@ -4,6 +4,8 @@ their answers into JSON:API error documents."""
 from django.shortcuts import render
 from django.views.decorators.csrf import requires_csrf_token
 
+from openevent.errors import CLASHED
+
 
 def _error_page(request, status: int, title: str, message: str):
     return render(request, "error.html", {"title": title, "message": message}, status=status)
@@ -35,3 +37,7 @@ def csrf_failure(request, reason=""):
         "Form expired",
         "Your form expired or came from another site. Go back, reload the page and send it again.",
     )
+
+
+def clash(request):
+    return _error_page(request, 409, "Not saved", CLASHED)

@@ -11,8 +11,7 @@ from accounts.factories import UserFactory
 from events import services
 from events.factories import EventTopicFactory
 from events.models import EventTopic
-from openevent.admin import CLASHED
-from openevent.errors import Forbidden
+from openevent.errors import CLASHED, Forbidden
 
 pytestmark = pytest.mark.django_db
 
