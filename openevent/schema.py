@@ -50,6 +50,7 @@ def type_member(type_: str) -> dict:
     return {"type": "string", "pattern": f"^{re.escape(type_)}$", "example": type_}
 
 
+CLASH_ANSWER = "A write made at the same time clashed with this one: nothing was saved; send it again."
 NO_NUL = "^[^\\x00]*$"  # DRF's text fields refuse NUL characters
 
 
@@ -169,6 +170,8 @@ class AutoSchema(JsonApiAutoSchema):
             answers[415] = "The body is not of the media type this takes."
             answers[422] = "The body does not validate: each error points at its field."
         answers.update(getattr(self.view, "error_answers", {}).get(self.method.lower(), {}))
+        if unsafe:  # openevent.clashes
+            answers[409] = " ".join(filter(None, [answers.get(409), CLASH_ANSWER]))
         return dict(sorted(answers.items()))
 
     def _lets_anyone_through(self) -> bool:
