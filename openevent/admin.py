@@ -7,7 +7,7 @@ from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, models
+from django.db import IntegrityError, models, transaction
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -218,7 +218,9 @@ class HiddenIs404Mixin:
 
 class DeleteThroughServiceMixin:
     """Deleting one object or a selection goes through `delete_service(actor, obj)`, the app's
-    service, which checks the right to and does what deleting involves."""
+    service, which checks the right to and does what deleting involves. What the service refuses
+    after the admin's own check of what protects the objects (an attendee added to a ticket in
+    between) deletes nothing and is said on the page the deletion was asked from."""
 
     delete_service: staticmethod
 
@@ -226,5 +228,22 @@ class DeleteThroughServiceMixin:
         self.delete_service(request.user, obj)
 
     def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_service(request.user, obj)
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_service(request.user, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except DomainError as error:
+            return self._refused(request, error)
+
+    def response_action(self, request, queryset):
+        try:
+            return super().response_action(request, queryset)
+        except DomainError as error:
+            return self._refused(request, error)
+
+    def _refused(self, request, error: DomainError):
+        self.message_user(request, str(error), messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
