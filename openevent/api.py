@@ -40,10 +40,10 @@ def error_object(status: int, detail: str, pointer: str | None = None, code: str
     return error
 
 
-def error_response(status: int, detail: str) -> JsonResponse:
+def error_response(status: int, detail: str, code: str | None = None) -> JsonResponse:
     """A JSON:API error document for responses made outside DRF."""
     return JsonResponse(
-        {"errors": [error_object(status, detail)]}, status=status, content_type=JSONAPI_MEDIA_TYPE
+        {"errors": [error_object(status, detail, code=code)]}, status=status, content_type=JSONAPI_MEDIA_TYPE
     )
 
 

@@ -15,7 +15,8 @@ logger = logging.getLogger(__name__)
 
 
 class ClashMiddleware:
-    """A request refused for a clash is a 409 with CLASHED (a JSON:API error under /v1), not a 500."""
+    """A request refused for a clash is a 409 with CLASHED (under /v1 a JSON:API error of code
+    "clash", which a client may send again as it was), not a 500."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -29,5 +30,5 @@ class ClashMiddleware:
             return None
         logger.warning("%s %s refused: %s", request.method, request.path, clash)
         if request.path.startswith(API_PREFIX):
-            return error_response(409, CLASHED)
+            return error_response(409, CLASHED, code="clash")
         return views.clash(request)

@@ -37,7 +37,9 @@ def test_a_clash_is_a_409_saying_so_on_a_page_and_in_the_api(error):
     api = middleware.process_exception(RequestFactory().post("/v1/attendees"), error)
     assert api.status_code == 409
     assert api["Content-Type"] == "application/vnd.api+json"
-    assert [error["detail"] for error in json.loads(api.content)["errors"]] == [CLASHED]
+    assert [(error["code"], error["detail"]) for error in json.loads(api.content)["errors"]] == [
+        ("clash", CLASHED)
+    ]
 
 
 @pytest.mark.parametrize(
