@@ -21,6 +21,13 @@ class TicketSelectionForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if any(
+            name.startswith("ticket-") and name not in self.tickets and quantity not in ("", "0")
+            for name, quantity in self.data.items()
+        ):  # chosen on a page shown before the ticket was deleted, hidden or ended its sale
+            raise forms.ValidationError(
+                "A ticket you chose is not on sale any more: choose your tickets again."
+            )
         chosen = {name: quantity for name, quantity in cleaned.items() if quantity}
         for name, quantity in chosen.items():
             ticket = self.tickets[name]

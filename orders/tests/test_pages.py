@@ -131,3 +131,25 @@ def test_apply_shows_the_discount_without_marking_seats_not_filled_in_yet(box_of
     assert "16.00 EUR" in page
     assert "This field is required." not in page
     assert 'value="Guest0"' in page
+
+
+@pytest.mark.parametrize("since", ["deleted", "sales ended", "hidden"])
+def test_a_ticket_gone_from_sale_since_the_checkout_was_shown_is_an_error_not_a_smaller_order(
+    box_office, client, since
+):
+    """A seat whose ticket went from sale after the checkout was shown was dropped without a word:
+    the order was placed for the other seats alone (found in the outside attack)."""
+    client.force_login(box_office.users["buyer"])
+    url = checkout_url(box_office, paid=1, free=1)
+    free = box_office.tickets["free"]
+    if since == "deleted":
+        free.delete()
+    else:
+        setattr(free, *(("sales_ends_at", now()) if since == "sales ended" else ("is_hidden", True)))
+        free.save()
+    response = client.post(url, seat_fields(2, payment_mode="onsite", order="1"))
+    assert response.status_code == 200
+    assert "A ticket you chose is not on sale any more: choose your tickets again." in html.unescape(
+        response.content.decode()
+    )
+    assert not Order.objects.exists()
