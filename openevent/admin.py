@@ -107,7 +107,9 @@ class BadInputMixin:
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         times = {field.name for field in self.model._meta.fields if isinstance(field, models.DateTimeField)}
-        return {name: value for name, value in initial.items() if name not in times}
+        return {
+            name: value for name, value in initial.items() if name not in times or name not in request.GET
+        }
 
     def changelist_view(self, request, extra_context=None):
         if any("\x00" in value for value in request.GET.values()):  # PostgreSQL holds no NUL in text

@@ -5,13 +5,14 @@ and exported. Every change goes through orders.services and orders.payments.serv
 
 import csv
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.db.models.fields.json import KeyTransform
 from django.http import HttpResponse
-from django.utils.timezone import localtime
+from django.utils.timezone import localtime, now
 
 from events import permissions as event_permissions
 from events.admin import EventChildAdmin
@@ -43,8 +44,17 @@ class TicketAdmin(EventChildAdmin):
         services.save_ticket(request.user, obj, **changes_of(form) if change else {})
 
 
+class DiscountCodeForm(forms.ModelForm):
+    def clean_valid_from(self):
+        return self.cleaned_data["valid_from"] or now()
+
+
 @admin.register(DiscountCode)
 class DiscountCodeAdmin(EventChildAdmin):
+    """An add page leaves the start empty, meaning from when the code is saved: the page cannot
+    show a time in the event's zone before the event is chosen."""
+
+    form = DiscountCodeForm
     delete_service = staticmethod(services.delete_discount_code)
     list_display = [
         "code",
@@ -71,6 +81,16 @@ class DiscountCodeAdmin(EventChildAdmin):
     @admin.display(description="Tickets discounted", ordering="uses")
     def uses(self, code):
         return code.uses
+
+    def get_changeform_initial_data(self, request):
+        return {"valid_from": None, **super().get_changeform_initial_data(request)}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "valid_from":
+            field.required = False
+            field.help_text = f"{field.help_text} Empty: from when it is saved."
+        return field
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "tickets":

@@ -4,8 +4,10 @@ import csv
 import io
 
 import pytest
+from django.utils.timezone import now
 
 from events.factories import EventFactory
+from events.models import Event
 from orders.admin import TicketAdmin
 from orders.factories import AttendeeFactory, OrderFactory, TicketFactory
 from orders.models import DiscountCode, Order, Ticket
@@ -172,3 +174,18 @@ def test_a_ticket_given_an_attendee_after_the_delete_page_checked_it_stays_and_t
         "The ticket has attendees: hide it to stop its sale."
     ]
     assert Ticket.objects.filter(pk=ticket.pk).exists()
+
+
+def test_a_discount_code_added_without_a_start_is_valid_from_when_it_is_saved(box_office, client):
+    """The add page showed "now" in UTC, and the save read it in the event's zone, not known before:
+    west of UTC the code began hours late. The add page now leaves the start empty, meaning now."""
+    Event.objects.filter(pk=box_office.event.pk).update(timezone="America/New_York")
+    client.force_login(box_office.users["owner"])
+    shown = client.get("/admin/orders/discountcode/add/").context["adminform"].form
+    assert shown["valid_from"].value() is None
+    assert "Empty: from when it is saved." in shown.fields["valid_from"].help_text
+    before = now()
+    client.post(
+        "/admin/orders/discountcode/add/", code_form(box_office.event, valid_from_0="", valid_from_1="")
+    )
+    assert before <= DiscountCode.objects.get(code="EARLY").valid_from <= now()
