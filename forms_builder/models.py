@@ -85,7 +85,7 @@ class CustomForm(models.Model):
             errors["options"] = f"At most {MAX_OPTIONS} options, each once."
         elif any(len(option) > 200 for option in options):
             errors["options"] = "An option is at most 200 characters."
-        elif not all(NO_CONTROL_CHARACTERS.regex.search(option) is None for option in options):
+        elif not all(NO_CONTROL_CHARACTERS.regex.search(option) for option in options):
             errors["options"] = "An option may not hold control characters."
         if self.is_fixed and not self.is_included:
             errors["is_included"] = "A built-in field is always asked."

@@ -48,9 +48,10 @@ def query_value(field, value):
 SMALL_INTEGER = [MinValueValidator(-32_768), MaxValueValidator(32_767)]
 
 # Typed text, not control codes (a terminal's escapes, a bell, their 8-bit forms); tabs and line
-# breaks are typed.
+# breaks are typed. Matched whole, not refused by an inverse match, so that the API's schema (a
+# pattern) says what it takes.
 NO_CONTROL_CHARACTERS = RegexValidator(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", "Text may not hold control characters.", inverse_match=True
+    r"\A[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*\Z", "Text may not hold control characters."
 )
 
 

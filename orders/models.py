@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.timezone import now
 
 from events.models import Event
-from openevent.validators import validate_datetime_in_range, validate_storable_json
+from openevent.validators import NO_CONTROL_CHARACTERS, validate_datetime_in_range, validate_storable_json
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 MAX_QUANTITY = 1_000_000  # of a ticket, of a discount code's uses
@@ -361,8 +361,8 @@ class Attendee(models.Model):
     creator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="created_attendees"
     )
-    firstname = models.CharField(max_length=100)
-    lastname = models.CharField(max_length=100)
+    firstname = models.CharField(max_length=100, validators=[NO_CONTROL_CHARACTERS])
+    lastname = models.CharField(max_length=100, validators=[NO_CONTROL_CHARACTERS])
     email = models.EmailField()
     complex_field_values = models.JSONField(
         default=dict,

@@ -6,7 +6,12 @@ from django.db.models import F, Q
 from django.utils.timezone import now
 
 from events.models import Event
-from openevent.validators import SMALL_INTEGER, validate_datetime_in_range, validate_storable_json
+from openevent.validators import (
+    NO_CONTROL_CHARACTERS,
+    SMALL_INTEGER,
+    validate_datetime_in_range,
+    validate_storable_json,
+)
 
 
 class Track(models.Model):
@@ -198,7 +203,7 @@ class Speaker(models.Model):
         "that role, and end with it.",
     )
     sessions = models.ManyToManyField(Session, blank=True, related_name="speakers")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[NO_CONTROL_CHARACTERS])
     email = models.EmailField()
     short_biography = models.TextField(max_length=1000, blank=True)
     long_biography = models.TextField(max_length=10000, blank=True)

@@ -207,6 +207,20 @@ def test_a_buyer_adds_an_attendee_with_no_order(box_office, client_for):
     assert client_for(None).post("/v1/attendees", document).status_code == 401
 
 
+@pytest.mark.parametrize("field", ["firstname", "lastname"])
+@pytest.mark.parametrize("text", ["Ada\x1b[31m", "Ada\x07", "Ada\x9b"])
+def test_an_attendees_name_holds_no_control_characters(box_office, client_for, field, text):
+    """A name goes into emails, the admin's CSV export and the order's page: a terminal's escape
+    or a bell in it was stored as typed."""
+    client = client_for(box_office.users["buyer"])
+    response = client.post("/v1/attendees", attendee_document(box_office.tickets["free"], **{field: text}))
+    assert response.status_code == 422
+    assert [error["source"]["pointer"] for error in response.json()["errors"]] == [
+        f"/data/attributes/{field}"
+    ]
+    assert not Attendee.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("ticket", "status", "pointer"),
     [("hidden", 404, "ticket"), ("ended", 422, "ticket"), ("elsewhere_mismatch", 422, "ticket")],

@@ -81,6 +81,15 @@ def speaker_document(event, session_ids: list) -> dict:
     }
 
 
+def test_a_speakers_name_holds_no_control_characters(api, user):
+    """A name goes into emails, the speaker's page and the calendar: an escape in it was stored."""
+    document = speaker_document(EventFactory(), [])
+    document["data"]["attributes"]["name"] = "Ada\x1b[31m"
+    response = api.as_user(user).post("/v1/speakers", document)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["source"]["pointer"] == "/data/attributes/name"
+
+
 def test_an_unknown_session_for_a_speaker_is_404_like_someone_elses(api, user):
     response = api.as_user(user).post("/v1/speakers", speaker_document(EventFactory(), [999]))
     assert response.status_code == 404
