@@ -101,15 +101,13 @@ class BadInputMixin:
     range) changes nothing and says so; a changelist takes only the lookups its list filters
     and date drill-down send, and one past any range, or any other, is its "incorrect lookup"
     redirect; such ids among a form's many-to-many choices are invalid choices; JSON holding
-    text no column holds is a form error; an add page leaves out times given in its address
+    text no column holds is a form error; an add page leaves empty the times given in its address
     (text that Django's time widget cannot show)."""
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         times = {field.name for field in self.model._meta.fields if isinstance(field, models.DateTimeField)}
-        return {
-            name: value for name, value in initial.items() if name not in times or name not in request.GET
-        }
+        return {name: None if name in times else value for name, value in initial.items()}
 
     def changelist_view(self, request, extra_context=None):
         if any("\x00" in value for value in request.GET.values()):  # PostgreSQL holds no NUL in text

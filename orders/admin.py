@@ -83,7 +83,7 @@ class DiscountCodeAdmin(EventChildAdmin):
         return code.uses
 
     def get_changeform_initial_data(self, request):
-        return {"valid_from": None, **super().get_changeform_initial_data(request)}
+        return {**super().get_changeform_initial_data(request), "valid_from": None}
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -181,8 +181,9 @@ def test_a_discount_code_added_without_a_start_is_valid_from_when_it_is_saved(bo
     west of UTC the code began hours late. The add page now leaves the start empty, meaning now."""
     Event.objects.filter(pk=box_office.event.pk).update(timezone="America/New_York")
     client.force_login(box_office.users["owner"])
-    shown = client.get("/admin/orders/discountcode/add/").context["adminform"].form
-    assert shown["valid_from"].value() is None
+    for address in ["/admin/orders/discountcode/add/", "/admin/orders/discountcode/add/?valid_from=now"]:
+        shown = client.get(address).context["adminform"].form
+        assert shown["valid_from"].value() is None
     assert "Empty: from when it is saved." in shown.fields["valid_from"].help_text
     before = now()
     client.post(
