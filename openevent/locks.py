@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import QuerySet
 
-from openevent.errors import NotFound
+from openevent.errors import DomainError, NotFound
 
 
 def lock_row(rows: QuerySet, pk, what: str):
@@ -62,6 +62,17 @@ def delete_locked(row) -> None:
         except DatabaseError as error:
             if attempt == DELETE_ATTEMPTS or clash_of(error) is None:
                 raise
+
+
+@contextmanager
+def reference_kept(refusal: DomainError):
+    """Around a write's outermost transaction, where its references are checked as it commits: a
+    row it refers to that another request deleted after it was checked (the deletion locks that
+    row first, delete_locked, so the reference waits for it) is `refusal`, not a 500."""
+    try:
+        yield
+    except IntegrityError as error:
+        raise refusal from error
 
 
 @contextmanager

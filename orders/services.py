@@ -10,14 +10,13 @@ check what events.permissions and orders.permissions allow.
 """
 
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import (
     Count,
     IntegerField,
@@ -39,7 +38,13 @@ from forms_builder import services as forms_services
 from forms_builder.models import CustomForm
 from openevent import ratelimit
 from openevent.errors import Conflict, Forbidden, NotFound
-from openevent.locks import changed_as_stored_now, delete_locked, lock_row, unique_checked_again
+from openevent.locks import (
+    changed_as_stored_now,
+    delete_locked,
+    lock_row,
+    reference_kept,
+    unique_checked_again,
+)
 from openevent.mail import send_templated_mail
 
 from . import payments
@@ -95,25 +100,14 @@ def save_discount_code(
     _require_event_admin(actor, code.event, "discount codes")
     if tickets is not None and any(ticket.event_id != code.event_id for ticket in tickets):
         raise ValidationError({"tickets": "A discount code applies to tickets of its own event."})
-    with _linked_tickets_kept(), transaction.atomic():
+    deleted = Conflict("A ticket of the discount code's was deleted meanwhile. Reload and try again.")
+    with reference_kept(deleted), transaction.atomic():
         code = changed_as_stored_now(code, changes)
         with unique_checked_again(code):
             code.save()
             if tickets is not None:
                 code.tickets.set(tickets)
     return code
-
-
-@contextmanager
-def _linked_tickets_kept():
-    """A ticket that another request deletes after it was checked breaks the code's link to it as
-    it commits (delete_ticket locks the ticket first, so the link waits for it): a Conflict."""
-    try:
-        yield
-    except IntegrityError as error:
-        raise Conflict(
-            "A ticket of the discount code's was deleted meanwhile. Reload and try again."
-        ) from error
 
 
 def delete_discount_code(actor: User, code: DiscountCode) -> None:
@@ -142,13 +136,18 @@ def discount_code_by_id(code_id) -> DiscountCode:
 # Attendees
 
 
+def _ticket_not_found(ticket_id) -> NotFound:
+    """A ticket not there for the actor: hidden, or deleted (also after it was checked)."""
+    return NotFound(f"Ticket: {ticket_id} not found", relationship="ticket")
+
+
 def _check_orderable(actor: User, ticket: Ticket) -> None:
     """Anyone logged in may hold a ticket of a published event while it is on sale; the event's
     admins any ticket of their event, at any time."""
     if event_permissions.is_event_admin(actor, ticket.event):
         return
     if not ticket.event.is_published or ticket.is_hidden:
-        raise NotFound(f"Ticket: {ticket.pk} not found", relationship="ticket")
+        raise _ticket_not_found(ticket.pk)
     if not ticket.is_on_sale():
         raise ValidationError({"ticket": f'"{ticket.name}" is not on sale now.'})
 
@@ -170,20 +169,9 @@ def create_attendee(actor: User, attendee: Attendee) -> Attendee:
         attendee.event, Form.ATTENDEE, attendee.complex_field_values
     )
     attendee.full_clean()
-    with _ticket_kept(attendee.ticket), transaction.atomic():
+    with reference_kept(_ticket_not_found(attendee.ticket_id)), transaction.atomic():
         attendee.save()
     return attendee
-
-
-@contextmanager
-def _ticket_kept(ticket: Ticket):
-    """A ticket that another request deletes after it was checked breaks the attendee's reference
-    as it commits (delete_ticket locks the ticket first, so the reference waits for it): not found,
-    as a ticket deleted before."""
-    try:
-        yield
-    except IntegrityError as error:
-        raise NotFound(f"Ticket: {ticket.pk} not found", relationship="ticket") from error
 
 
 def _may_change_attendee(actor: User, attendee: Attendee) -> bool:
@@ -194,7 +182,8 @@ def update_attendee(actor: User, attendee: Attendee, **changes) -> Attendee:
     """Who an attendee is changes with its creator (until it is ordered) and the event's admins.
     The changes apply to the row as it is now, locked, so that nothing written since `attendee`
     was read is lost."""
-    with _ticket_kept(changes.get("ticket", attendee.ticket)), transaction.atomic():
+    ticket_id = changes["ticket"].pk if "ticket" in changes else attendee.ticket_id
+    with reference_kept(_ticket_not_found(ticket_id)), transaction.atomic():
         locked = lock_row(Attendee.objects.select_related("event"), attendee.pk, "attendee")
         if not _may_change_attendee(actor, locked):
             raise Forbidden("Only who added the attendee and the event's organizers may change it.")

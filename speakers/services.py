@@ -4,7 +4,6 @@ Services take the acting user and check what events.permissions and speakers.per
 allow; each is one transaction.
 """
 
-from contextlib import contextmanager
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,7 +16,13 @@ from events.models import Event
 from forms_builder import services as forms_services
 from forms_builder.models import CustomForm
 from openevent.errors import Conflict, Forbidden, NotFound
-from openevent.locks import changed_as_stored_now, delete_locked, lock_row, unique_checked_again
+from openevent.locks import (
+    changed_as_stored_now,
+    delete_locked,
+    lock_row,
+    reference_kept,
+    unique_checked_again,
+)
 from openevent.mail import send_templated_mail
 
 from . import permissions
@@ -75,7 +80,7 @@ def create_session(actor: User, session: Session) -> Session:
     placing = {name: getattr(session, name) for name in SCHEDULE_FIELDS if getattr(session, name) is not None}
     for field, value in _placed(actor, session, placing).items():
         setattr(session, field, value)
-    with _named_rows_kept(), transaction.atomic():
+    with reference_kept(_named_row_deleted()), transaction.atomic():
         _lock_events_dates(session)
         session.full_clean()
         check_room_is_free(session)
@@ -85,7 +90,7 @@ def create_session(actor: User, session: Session) -> Session:
 
 def update_session(actor: User, session: Session, **changes) -> Session:
     """Make `changes` to the session as it is now; who may is judged on it as stored."""
-    with _named_rows_kept(), transaction.atomic():
+    with reference_kept(_named_row_deleted()), transaction.atomic():
         locked = lock_row(
             Session.objects.select_related("event", "microlocation", "session_type"), session.pk, "session"
         )
@@ -126,16 +131,10 @@ def update_session(actor: User, session: Session, **changes) -> Session:
     return locked
 
 
-@contextmanager
-def _named_rows_kept():
-    """A room, track or session type the session names that another request deletes after it was
-    checked breaks the session's reference as it commits: a Conflict, not a 500."""
-    try:
-        yield
-    except IntegrityError as error:
-        raise Conflict(
-            "A room, track or session type this session names was deleted meanwhile. Reload and try again."
-        ) from error
+def _named_row_deleted() -> Conflict:
+    return Conflict(
+        "A room, track or session type this session names was deleted meanwhile. Reload and try again."
+    )
 
 
 def change_state(actor: User, session: Session, state: str) -> Session:
@@ -294,7 +293,7 @@ def create_speaker(actor: User, speaker: Speaker, sessions: list[Session]) -> Sp
     speaker.complex_field_values = forms_services.clean_answers(
         speaker.event, CustomForm.Form.SPEAKER, speaker.complex_field_values
     )
-    with _linked_sessions_kept(), transaction.atomic():
+    with reference_kept(_linked_session_deleted()), transaction.atomic():
         _save_speaker(speaker, sessions)
     return speaker
 
@@ -306,7 +305,7 @@ def update_speaker(
     may see (only additions are checked): links to sessions hidden from the actor, such as
     someone else's drafts, stay as they are. The changes apply to the row as it is now, locked,
     so that nothing written since `speaker` was read is lost."""
-    with _linked_sessions_kept(), transaction.atomic():
+    with reference_kept(_linked_session_deleted()), transaction.atomic():
         locked = lock_row(Speaker.objects.select_related("event"), speaker.pk, "speaker")
         if not permissions.can_change_speaker(actor, locked):
             raise Forbidden(
@@ -333,14 +332,8 @@ def update_speaker(
     return locked
 
 
-@contextmanager
-def _linked_sessions_kept():
-    """A session that another request deletes after it was checked breaks the speaker's link to it
-    as it commits (delete_session locks the session first, so the link waits for it): a Conflict."""
-    try:
-        yield
-    except IntegrityError as error:
-        raise Conflict("A session of the speaker's was deleted meanwhile. Reload and try again.") from error
+def _linked_session_deleted() -> Conflict:
+    return Conflict("A session of the speaker's was deleted meanwhile. Reload and try again.")
 
 
 def delete_speaker(actor: User, speaker: Speaker) -> None:
