@@ -45,15 +45,23 @@ class TicketAdmin(EventChildAdmin):
 
 
 class DiscountCodeForm(forms.ModelForm):
+    """The start may be left empty, meaning from when the code is saved, and is so on an add page,
+    which cannot show a time in the event's zone before the event is chosen."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        start = self.fields["valid_from"]
+        start.required = False
+        start.help_text = f"{start.help_text} Empty: from when it is saved."
+        if self.instance._state.adding:
+            self.initial["valid_from"] = None
+
     def clean_valid_from(self):
         return self.cleaned_data["valid_from"] or now()
 
 
 @admin.register(DiscountCode)
 class DiscountCodeAdmin(EventChildAdmin):
-    """An add page leaves the start empty, meaning from when the code is saved: the page cannot
-    show a time in the event's zone before the event is chosen."""
-
     form = DiscountCodeForm
     delete_service = staticmethod(services.delete_discount_code)
     list_display = [
@@ -81,16 +89,6 @@ class DiscountCodeAdmin(EventChildAdmin):
     @admin.display(description="Tickets discounted", ordering="uses")
     def uses(self, code):
         return code.uses
-
-    def get_changeform_initial_data(self, request):
-        return {**super().get_changeform_initial_data(request), "valid_from": None}
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name == "valid_from":
-            field.required = False
-            field.help_text = f"{field.help_text} Empty: from when it is saved."
-        return field
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "tickets":
